@@ -1,0 +1,123 @@
+/**
+ * The data behind the report's charts: one series per model × backend × dtype (× task when the run
+ * has several), a point per requested length. Colour follows the model, dash and marker the
+ * backend/dtype, so a reader can tell both apart at a glance.
+ *
+ * @module
+ */
+
+import type { Group } from "./aggregate.ts";
+import { formatLength } from "./format.ts";
+
+/** Colours by model (tab10, reordered so neighbours contrast). */
+const COLORS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#7f7f7f",
+  "#bcbd22",
+];
+/** Dash patterns by backend/dtype. */
+const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3]];
+/** Chart.js point styles by backend/dtype. */
+const POINT_STYLES = ["circle", "rect", "triangle", "rectRot", "star", "crossRot"];
+
+/** One point of a series: the group's values at one length. */
+export interface ChartPoint {
+  /** Requested context length (tokens): the x value. */
+  length: number;
+  /** Greedy exact-match rate; null when no ok row was scored. */
+  accuracy: number | null;
+  /** Wilson 95% lower bound of the greedy rate. */
+  lower: number | null;
+  /** Wilson 95% upper bound of the greedy rate. */
+  upper: number | null;
+  /** Greedy rows correct. */
+  k: number;
+  /** Greedy rows scored. */
+  n: number;
+  /** Median prefill tokens/s; null when no ok row measured it. */
+  prefill_tokens_per_s: number | null;
+  /** Non-ok rows at this point, e.g. "4 oom"; empty when none. */
+  failures: string;
+}
+
+/** One line in each chart. */
+export interface ChartSeries {
+  /** "model · backend · dtype", with " · task" when the run has several tasks. */
+  label: string;
+  /** Line and point colour (CSS). */
+  color: string;
+  /** Canvas line dash pattern; empty for solid. */
+  dash: number[];
+  /** Chart.js point style. */
+  point_style: string;
+  /** One point per length the group has, ascending. */
+  points: ChartPoint[];
+}
+
+/** Everything the report's script needs to draw the charts. */
+export interface ChartData {
+  /** Every requested length, ascending: the x ticks. */
+  lengths: number[];
+  /** Tick label per length, e.g. { "4096": "4K" }. */
+  length_labels: Record<string, string>;
+  /** One series per model × backend × dtype (× task). */
+  series: ChartSeries[];
+}
+
+/**
+ * Builds the chart data from aggregated groups (as sorted by `aggregate`).
+ *
+ * @example
+ * ```ts
+ * const data = chartData(aggregate(rows));
+ * ```
+ */
+export function chartData(groups: readonly Group[]): ChartData {
+  const lengths = [...new Set(groups.map((g) => g.length))].sort((a, b) => a - b);
+  const severalTasks = new Set(groups.map((g) => g.task)).size > 1;
+  const models = [...new Set(groups.map((g) => g.model))];
+  const variants = [...new Set(groups.map((g) => `${g.backend} · ${g.dtype}`))];
+  const byLabel = new Map<string, ChartSeries>();
+  for (const g of groups) {
+    const variant = `${g.backend} · ${g.dtype}`;
+    const label = `${g.model} · ${variant}${severalTasks ? ` · ${g.task}` : ""}`;
+    let series = byLabel.get(label);
+    if (!series) {
+      const v = variants.indexOf(variant);
+      series = {
+        label,
+        color: COLORS[models.indexOf(g.model) % COLORS.length],
+        dash: DASHES[v % DASHES.length],
+        point_style: POINT_STYLES[v % POINT_STYLES.length],
+        points: [],
+      };
+      byLabel.set(label, series);
+    }
+    series.points.push({
+      length: g.length,
+      accuracy: g.greedy.rate,
+      lower: g.greedy.interval?.lower ?? null,
+      upper: g.greedy.interval?.upper ?? null,
+      k: g.greedy.k,
+      n: g.greedy.n,
+      prefill_tokens_per_s: g.prefill_tokens_per_s_median,
+      failures: Object.entries(g.status_counts).filter(([s, c]) => s !== "ok" && c > 0).map(([s, c]) =>
+        `${c} ${s}`
+      )
+        .join(", "),
+    });
+  }
+  for (const series of byLabel.values()) series.points.sort((a, b) => a.length - b.length);
+  return {
+    lengths,
+    length_labels: Object.fromEntries(lengths.map((l) => [String(l), formatLength(l)])),
+    series: [...byLabel.values()],
+  };
+}

@@ -1,0 +1,45 @@
+// Tests of chart_data.ts: one series per model × backend × dtype (× task), points in length order.
+
+import assert from "node:assert/strict";
+import { aggregate } from "./aggregate.ts";
+import { chartData } from "./chart_data.ts";
+import {
+  makeFailedRow,
+  makeRow,
+  SYNTHETIC_MODELS,
+  SYNTHETIC_VARIANTS,
+  syntheticRun,
+} from "./testdata/synthetic.ts";
+
+Deno.test("chartData has one series per model × backend × dtype", () => {
+  const data = chartData(aggregate(syntheticRun().rows));
+  assert.equal(data.series.length, SYNTHETIC_MODELS.length * SYNTHETIC_VARIANTS.length);
+  assert.deepEqual(data.lengths, [4096, 65536, 1048576, 16777216]);
+  assert.deepEqual(data.length_labels, { "4096": "4K", "65536": "64K", "1048576": "1M", "16777216": "16M" });
+  for (const s of data.series) assert.deepEqual(s.points.map((p) => p.length), data.lengths);
+  // Same model, same colour; other backend/dtype, other dash.
+  const ramba = data.series.filter((s) => s.label.startsWith("ramba ·"));
+  assert.equal(ramba[0].color, ramba[1].color);
+  assert.notDeepEqual(ramba[0].dash, ramba[1].dash);
+});
+
+Deno.test("chartData leaves a gap where no row is ok and names the failures", () => {
+  const rows = [
+    makeRow({ length_requested: 4096 }),
+    makeFailedRow("oom", "Out of memory", { length_requested: 8192 }),
+  ];
+  const [series] = chartData(aggregate(rows)).series;
+  assert.equal(series.points[1].accuracy, null);
+  assert.equal(series.points[1].prefill_tokens_per_s, null);
+  assert.equal(series.points[1].failures, "1 oom");
+  assert.equal(series.points[0].accuracy, 1);
+  assert.equal(series.points[0].k, 1);
+});
+
+Deno.test("chartData adds the task to labels when a run has several", () => {
+  const rows = [makeRow({ task: "passkey" }), makeRow({ task: "kv" })];
+  assert.deepEqual(chartData(aggregate(rows)).series.map((s) => s.label), [
+    "ramba · reference · f32 · kv",
+    "ramba · reference · f32 · passkey",
+  ]);
+});

@@ -1,0 +1,54 @@
+// Tests of format.ts: units, accuracies, truncation and commits.
+
+import assert from "node:assert/strict";
+import {
+  formatAccuracy,
+  formatBytes,
+  formatCommit,
+  formatCompact,
+  formatLength,
+  formatPercent,
+  truncate,
+} from "./format.ts";
+
+Deno.test("formatLength uses binary units where exact, else decimal", () => {
+  assert.equal(formatLength(4096), "4K");
+  assert.equal(formatLength(1536), "1.5K");
+  assert.equal(formatLength(64 * 2 ** 20), "64M");
+  assert.equal(formatLength(2 ** 30), "1G");
+  assert.equal(formatLength(4000), "4k");
+  assert.equal(formatLength(1_000_000), "1M");
+  assert.equal(formatLength(1000), "1000");
+});
+
+Deno.test("formatCompact keeps three significant digits", () => {
+  assert.equal(formatCompact(40960), "41k");
+  assert.equal(formatCompact(1_234_567), "1.23M");
+  assert.equal(formatCompact(12.345), "12.3");
+  assert.equal(formatCompact(null), "–");
+});
+
+Deno.test("formatBytes uses IEC units", () => {
+  assert.equal(formatBytes(512), "512 B");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(3 * 2 ** 30), "3 GiB");
+  assert.equal(formatBytes(null), "–");
+});
+
+Deno.test("formatAccuracy and formatPercent", () => {
+  assert.equal(formatAccuracy({ k: 9, n: 10, rate: 0.9, interval: null }), "0.90 (9/10)");
+  assert.equal(formatAccuracy({ k: 0, n: 0, rate: null, interval: null }), "–");
+  assert.equal(formatPercent(0.59584), "59.6%");
+});
+
+Deno.test("truncate puts text on one line and cuts by code point", () => {
+  assert.equal(truncate("a\nb   c", 80), "a b c");
+  assert.equal(truncate("abcdef", 4), "abc…");
+  assert.equal(truncate("😀😀😀", 2), "😀…");
+});
+
+Deno.test("formatCommit shows source and dirtiness", () => {
+  assert.equal(formatCommit({ sha: "abc", dirty: true, source: "git" }), "abc (git, dirty)");
+  assert.equal(formatCommit({ sha: "abc", dirty: false, source: "flag" }), "abc (flag)");
+  assert.equal(formatCommit({ sha: null, dirty: null, source: "unknown" }), "unknown (unknown)");
+});

@@ -1,0 +1,104 @@
+/**
+ * index.html: one self-contained page (Chart.js and the report script inlined, no network, opens
+ * from file://) with the run header, accuracy and prefill charts, tables, op support and config.
+ *
+ * @module
+ */
+
+import { aggregate } from "./aggregate.ts";
+import type { ReportAssets } from "./assets.ts";
+import { chartData } from "./chart_data.ts";
+import { escapeHtml, jsonForScript } from "./escape.ts";
+import {
+  configSection,
+  failuresSection,
+  headerSection,
+  opSupportSection,
+  resultsSection,
+  rowsSection,
+  section,
+} from "./html_sections.ts";
+import type { LoadedRun } from "./load.ts";
+
+const CSS = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; background: #fff;
+  margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1400px; }
+h1 { font-size: 1.5rem; margin: 0 0 .5rem; word-break: break-all; }
+h2 { font-size: 1.15rem; margin: 2rem 0 .6rem; padding-bottom: .2rem; border-bottom: 1px solid #ddd; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; }
+dl.meta dt { color: #666; } dl.meta dd { margin: 0; }
+.chart { position: relative; height: 420px; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { padding: .25rem .5rem; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:hover { background: #fafafa; }
+code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+code { white-space: pre-wrap; word-break: break-all; }
+code.text { display: inline-block; min-width: 12ch; }
+pre { background: #f6f6f6; padding: .8rem; overflow: auto; }
+.table-wrap { overflow-x: auto; }
+.yes { color: #2ca02c; } .no { color: #d62728; }
+.status { font-weight: 600; } .not-ok, .status-oom, .status-error, .status-timeout { color: #d62728; }
+.status-unsupported, .status-skipped { color: #8c564b; }
+.note { color: #666; }
+`;
+
+/**
+ * Renders index.html. `assets` holds the scripts to inline (see {@link loadAssets}).
+ *
+ * @example
+ * ```ts
+ * const html = renderHtml(await loadRun(dir), await loadAssets());
+ * ```
+ */
+export function renderHtml(run: LoadedRun, assets: ReportAssets): string {
+  const groups = aggregate(run.rows);
+  const note = '<p class="note">Lines: one per model × backend × dtype; a gap means no ok row at that ' +
+    "length (see Non-ok rows). Hover a point for k/n and the Wilson 95% interval.</p>";
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en">',
+    "<head>",
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    // Belt and braces for "no network": the page may only run its inline scripts and styles.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; ` +
+    `style-src 'unsafe-inline'; img-src data:">`,
+    `<title>Run ${escapeHtml(run.info.run_id)}</title>`,
+    `<style>${CSS}</style>`,
+    "</head>",
+    "<body>",
+    headerSection(run.info, run.rows),
+    section(
+      "accuracy",
+      "Accuracy vs length",
+      `${note}\n<div class="chart"><canvas id="chart-accuracy"></canvas></div>`,
+    ),
+    section(
+      "prefill",
+      "Prefill throughput vs length",
+      '<div class="chart"><canvas id="chart-prefill"></canvas></div>',
+    ),
+    resultsSection(groups),
+    failuresSection(run.rows),
+    rowsSection(run.rows),
+    opSupportSection(run.info),
+    configSection(run.info),
+    `<script type="application/json" id="report-data">${jsonForScript(chartData(groups))}</script>`,
+    `<script>${inlineScript(assets.chartJs, "Chart.js")}</script>`,
+    `<script>${inlineScript(assets.client, "html_client.js")}</script>`,
+    "</body>",
+    "</html>",
+    "",
+  ].join("\n");
+}
+
+/** Our own scripts are trusted, but one that contained "</script" would end its block early. */
+function inlineScript(source: string, name: string): string {
+  if (/<\/script|<!--/i.test(source)) {
+    throw new Error(`Cannot inline ${name}: it contains "</script" or "<!--"`);
+  }
+  return source;
+}

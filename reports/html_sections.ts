@@ -1,0 +1,203 @@
+/**
+ * The HTML report's sections other than the charts: run header, results by cell, every row, the
+ * non-ok rows, op × backend support and the run config. Every run or row string is escaped here.
+ *
+ * @module
+ */
+
+import type { ResultRow, RunInfo } from "../runner/result.ts";
+import type { Group } from "./aggregate.ts";
+import { escapeHtml } from "./escape.ts";
+import { groupFailures } from "./failures.ts";
+import {
+  formatAccuracy,
+  formatBytes,
+  formatCommit,
+  formatCompact,
+  formatLength,
+  formatPercent,
+  truncate,
+} from "./format.ts";
+import { type Cell, htmlTable, raw } from "./html_table.ts";
+
+/** Rows listed in "All rows"; results.csv has them all. */
+const ROWS_MAX = 5000;
+/** Characters of an output or message shown in a table cell; the whole text is in the title. */
+const TEXT_MAX = 120;
+
+/** Run id, commit, creation time and environment. */
+export function headerSection(info: RunInfo, rows: readonly ResultRow[]): string {
+  const env = info.environment;
+  const ok = rows.filter((r) => r.status === "ok").length;
+  const items: [string, string][] = [
+    ["commit", formatCommit(info.commit)],
+    ["created", info.created_at],
+    ["rows", `${rows.length} (${ok} ok, ${rows.length - ok} not ok)`],
+    ["CPU", `${env.cpu}, ${env.cores} cores, ${formatBytes(env.memory_bytes)}`],
+    ["devices", env.devices.join(", ") || "none"],
+    ["OS", env.os],
+    ["runtime", `Deno ${env.deno}, V8 ${env.v8}, TypeScript ${env.typescript}`],
+  ];
+  const dl = items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("\n");
+  return `<header>\n<h1>Run ${escapeHtml(info.run_id)}</h1>\n<dl class="meta">\n${dl}\n</dl>\n</header>`;
+}
+
+/** One line per group: failures, accuracies with intervals, timings and peaks. */
+export function resultsSection(groups: readonly Group[]): string {
+  const rows: Cell[][] = groups.map((g) => [
+    g.task,
+    g.model,
+    g.backend,
+    g.dtype,
+    formatLength(g.length),
+    g.length_actual_median === null ? "–" : String(g.length_actual_median),
+    g.n,
+    g.n_ok,
+    raw(`<span class="not-ok">${escapeHtml(notOk(g))}</span>`),
+    accuracyCell(g.greedy),
+    accuracyCell(g.teacher_forced),
+    formatCompact(g.prefill_tokens_per_s_median),
+    formatCompact(g.decode_ms_per_token_median),
+    formatBytes(g.peak_host_bytes_max),
+    formatBytes(g.peak_device_bytes_max),
+  ]);
+  const header = [
+    "task",
+    "model",
+    "backend",
+    "dtype",
+    "length",
+    "actual",
+    "n",
+    "ok",
+    "not ok",
+    "greedy",
+    "teacher-forced",
+    "prefill tok/s",
+    "decode ms/tok",
+    "peak host",
+    "peak device",
+  ];
+  const numeric = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  return section("results", "Results by cell", htmlTable(header, rows, { numeric }));
+}
+
+/** Every row (up to ROWS_MAX) with its expected answer and output, folded away by default. */
+export function rowsSection(rows: readonly ResultRow[]): string {
+  const shown = rows.slice(0, ROWS_MAX);
+  const body: Cell[][] = shown.map((r) => [
+    r.task,
+    r.model,
+    r.backend,
+    r.dtype,
+    formatLength(r.length_requested),
+    r.depth,
+    r.seed,
+    r.sample,
+    r.status,
+    longText(r.expected),
+    r.output === null ? "–" : longText(r.output),
+    flag(r.correct),
+    flag(r.correct_teacher_forced),
+    formatCompact(r.prefill_tokens_per_s),
+  ]);
+  const header = [
+    "task",
+    "model",
+    "backend",
+    "dtype",
+    "length",
+    "depth",
+    "seed",
+    "sample",
+    "status",
+    "expected",
+    "output",
+    "greedy",
+    "teacher-forced",
+    "prefill tok/s",
+  ];
+  const note = rows.length > ROWS_MAX
+    ? `<p>First ${ROWS_MAX} of ${rows.length} rows; results.csv has all.</p>`
+    : "";
+  const table = htmlTable(header, body, { numeric: [4, 5, 6, 7, 13] });
+  return section(
+    "rows",
+    "All rows",
+    `<details>\n<summary>${rows.length} rows</summary>\n${note}${table}\n</details>`,
+  );
+}
+
+/** Non-ok rows folded by status, cell, length and message. */
+export function failuresSection(rows: readonly ResultRow[]): string {
+  const failures = groupFailures(rows);
+  if (failures.length === 0) return section("failures", "Non-ok rows", "<p>None: every row is ok.</p>");
+  const body: Cell[][] = failures.map((f) => [
+    raw(`<span class="status status-${escapeHtml(f.status)}">${escapeHtml(f.status)}</span>`),
+    f.count,
+    f.task,
+    f.model,
+    f.backend,
+    f.dtype,
+    formatLength(f.length),
+    longText(f.message),
+  ]);
+  const header = ["status", "rows", "task", "model", "backend", "dtype", "length", "message"];
+  return section("failures", "Non-ok rows", htmlTable(header, body, { numeric: [1, 6] }));
+}
+
+/** Which backend supports which op, and why a backend is unavailable. */
+export function opSupportSection(info: RunInfo): string {
+  const backends = [...new Set([...Object.keys(info.op_support), ...Object.keys(info.backends)])];
+  const ops = [...new Set(Object.values(info.op_support).flatMap((m) => Object.keys(m)))].sort();
+  const body: Cell[][] = ops.map((op) => [
+    raw(`<code>${escapeHtml(op)}</code>`),
+    ...backends.map((b) => {
+      const supported = info.op_support[b]?.[op];
+      if (supported === undefined) return "";
+      return raw(supported ? '<span class="yes">✓</span>' : '<span class="no">✗</span>');
+    }),
+  ]);
+  const availability = backends.map((b) => {
+    const a = info.backends[b];
+    const state = a === undefined ? "not probed" : a.available ? "available" : "unavailable";
+    return `<li><b>${escapeHtml(b)}</b>: ${state}${a?.reason ? ` — ${escapeHtml(a.reason)}` : ""}</li>`;
+  });
+  return section(
+    "ops",
+    "Op support by backend",
+    `${htmlTable(["op", ...backends], body)}\n<ul class="backends">\n${availability.join("\n")}\n</ul>`,
+  );
+}
+
+/** The resolved run config, as JSON. */
+export function configSection(info: RunInfo): string {
+  return section("config", "Run config", `<pre>${escapeHtml(JSON.stringify(info.config, null, 2))}</pre>`);
+}
+
+/** A titled section; `id` and `title` are literals of this module, `body` is escaped markup. */
+export function section(id: string, title: string, body: string): string {
+  return `<section id="${id}">\n<h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
+}
+
+function accuracyCell(a: Group["greedy"]): Cell {
+  if (a.interval === null) return "–";
+  const ci = `95% CI ${formatPercent(a.interval.lower)}–${formatPercent(a.interval.upper)}`;
+  return raw(`<span title="${escapeHtml(ci)}">${escapeHtml(formatAccuracy(a))}</span>`);
+}
+
+function longText(text: string): Cell {
+  const short = truncate(text, TEXT_MAX);
+  if (short === text) return raw(`<code class="text">${escapeHtml(text)}</code>`);
+  return raw(`<code class="text" title="${escapeHtml(text)}">${escapeHtml(short)}</code>`);
+}
+
+/** "4 oom, 1 timeout", or empty when every row is ok. */
+function notOk(g: Group): string {
+  return Object.entries(g.status_counts).filter(([s, c]) => s !== "ok" && c > 0).map(([s, c]) => `${c} ${s}`)
+    .join(", ");
+}
+
+function flag(value: boolean | null): string {
+  return value === null ? "–" : value ? "yes" : "no";
+}

@@ -1,0 +1,130 @@
+/**
+ * summary.md: the run's provenance, then per task three tables (greedy accuracy, teacher-forced
+ * accuracy, median prefill tokens/s) with a row per model × backend × dtype and a column per length,
+ * then the non-ok rows by status. Plain enough to read with `cat`.
+ *
+ * @module
+ */
+
+import { STATUSES } from "../runner/result.ts";
+import { aggregate, type Group } from "./aggregate.ts";
+import { groupFailures } from "./failures.ts";
+import {
+  formatAccuracy,
+  formatBytes,
+  formatCommit,
+  formatCompact,
+  formatLength,
+  truncate,
+} from "./format.ts";
+import type { LoadedRun } from "./load.ts";
+import { codeSpan, markdownTable } from "./markdown.ts";
+
+/** Longest message shown per failure entry (characters); results.csv has them whole. */
+const MESSAGE_MAX = 160;
+
+/**
+ * Renders summary.md.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeTextFile(`${dir}/summary.md`, renderSummary(await loadRun(dir)));
+ * ```
+ */
+export function renderSummary(run: LoadedRun): string {
+  const { info, rows } = run;
+  const groups = aggregate(rows);
+  const okCount = rows.filter((r) => r.status === "ok").length;
+  const env = info.environment;
+  const out: string[] = [
+    `# Run ${info.run_id}`,
+    "",
+    `- commit: ${formatCommit(info.commit)}`,
+    `- created: ${info.created_at}`,
+    `- rows: ${rows.length} (${okCount} ok, ${rows.length - okCount} not ok)`,
+    `- environment: ${env.cpu}, ${env.cores} cores, ${formatBytes(env.memory_bytes)}; ${env.os}; ` +
+    `deno ${env.deno}; devices: ${env.devices.join(", ") || "none"}`,
+  ];
+  for (const task of unique(groups.map((g) => g.task))) {
+    out.push("", ...taskSection(task, groups.filter((g) => g.task === task)));
+  }
+  out.push("", ...failureSection(run), "");
+  return out.join("\n");
+}
+
+function taskSection(task: string, groups: Group[]): string[] {
+  const lengths = unique(groups.map((g) => g.length)).sort((a, b) => a - b);
+  const variants = unique(groups.map((g) => JSON.stringify([g.model, g.backend, g.dtype])));
+  const table = (value: (g: Group) => string) => {
+    const header = ["model", "backend", "dtype", ...lengths.map(formatLength)];
+    const body = variants.map((variant) => {
+      const [model, backend, dtype] = JSON.parse(variant) as string[];
+      const mine = groups.filter((g) => g.model === model && g.backend === backend && g.dtype === dtype);
+      return [
+        model,
+        backend,
+        dtype,
+        ...lengths.map((length) => {
+          const group = mine.find((g) => g.length === length);
+          return group ? value(group) : "";
+        }),
+      ];
+    });
+    return markdownTable(header, body, ["left", "left", "left", ...lengths.map(() => "right" as const)]);
+  };
+  return [
+    `## Task ${task}`,
+    "",
+    "### Greedy accuracy",
+    "",
+    table((g) => withFailures(g, formatAccuracy(g.greedy))),
+    "",
+    "### Teacher-forced accuracy",
+    "",
+    table((g) => withFailures(g, formatAccuracy(g.teacher_forced))),
+    "",
+    "### Prefill tokens/s (median)",
+    "",
+    table((g) =>
+      withFailures(
+        g,
+        g.prefill_tokens_per_s_median === null ? "–" : formatCompact(g.prefill_tokens_per_s_median),
+      )
+    ),
+  ];
+}
+
+/** A cell's value, followed by its failed rows ("+1 oom"); only the failures when no row is ok. */
+function withFailures(group: Group, value: string): string {
+  const failed = STATUSES.filter((s) => s !== "ok" && group.status_counts[s] > 0)
+    .map((s) => `${group.status_counts[s]} ${s}`);
+  if (failed.length === 0) return value;
+  if (group.n_ok === 0) return failed.join(", ");
+  return `${value} +${failed.join(", +")}`;
+}
+
+function failureSection(run: LoadedRun): string[] {
+  const failures = groupFailures(run.rows);
+  if (failures.length === 0) return ["## Non-ok rows", "", "None."];
+  const out = ["## Non-ok rows"];
+  for (const status of STATUSES) {
+    const mine = failures.filter((f) => f.status === status);
+    if (mine.length === 0) continue;
+    const total = mine.reduce((sum, f) => sum + f.count, 0);
+    out.push("", `### ${status} (${total})`, "");
+    for (const f of mine) {
+      const times = f.count > 1 ? ` ×${f.count}` : "";
+      const message = f.message === "" ? "(no message)" : codeSpan(truncate(f.message, MESSAGE_MAX));
+      out.push(
+        `- ${f.model} · ${f.backend} · ${f.dtype} · ${f.task} · ${
+          formatLength(f.length)
+        }${times}: ${message}`,
+      );
+    }
+  }
+  return out;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

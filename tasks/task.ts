@@ -1,0 +1,103 @@
+/**
+ * The Task contract: a task turns a request (length, depth, seed, sample, split) into one deterministic
+ * sample whose prompt is streamed in segments, so host memory stays flat from 4K to 64M tokens.
+ *
+ * @module
+ */
+
+import type { Split } from "../datasets/prng.ts";
+
+/** What defines one sample, besides the task. */
+export interface SampleRequest {
+  /** Prompt tokens, up to and including the question (the answer is not counted). */
+  length: number;
+  /** Fraction of the haystack before the needle, in [0, 1]. */
+  depth: number;
+  /** User seed, a non-negative integer. */
+  seed: number;
+  /** Sample index within a cell, a non-negative integer. */
+  sample: number;
+  /** Which partition the secret is drawn from; train and eval never share a secret. */
+  split: Split;
+}
+
+/** One generated sample. Its prompt exists only as a stream: call {@link TaskSample.segments}. */
+export interface TaskSample {
+  /** Task name. */
+  task: string;
+  /** Parameters defining the sample beyond length/depth/seed (e.g. haystack name, key digits range). */
+  taskParams: Record<string, unknown>;
+  /** Version of the generator that produced it. */
+  generatorVersion: number;
+  /** The requested length. */
+  lengthRequested: number;
+  /** Tokens the prompt really has; equals lengthRequested for passkey. */
+  lengthActual: number;
+  /** The requested depth. */
+  depth: number;
+  /** Where the needle really starts, as a fraction of the haystack. */
+  depthActual: number;
+  /** The request's seed. */
+  seed: number;
+  /** The request's sample index. */
+  sample: number;
+  /** Answer text (e.g. "4821937"). */
+  expected: string;
+  /** Tokenized expected, without the stop byte. */
+  answerTokens: Uint8Array;
+  /** Generation stops when the model emits it. */
+  stopByte: number;
+  /**
+   * Streams the prompt tokens in order, `segmentTokens` per chunk (last may be shorter); total =
+   * lengthActual; host memory O(segmentTokens). May be called more than once, yielding the same bytes.
+   * Each chunk is a fresh array the caller may keep.
+   */
+  segments(segmentTokens: number): Iterable<Uint8Array>;
+}
+
+/** A benchmark task: a name, its fixed properties and a deterministic sample generator. */
+export interface Task {
+  /** Registry name, also the first seed part. */
+  name: string;
+  /** One line for listings and reports. */
+  description: string;
+  /** Byte that ends the answer. */
+  stopByte: number;
+  /** Bumped whenever the same request would produce different bytes. */
+  generatorVersion: number;
+  /** Shortest length the task can build; shorter requests throw. */
+  minLength: number;
+  /** The sample of `req`; a bad request throws an error naming the field. */
+  generate(req: SampleRequest): TaskSample;
+}
+
+function checkCount(what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`${what} ${value} must be a non-negative integer`);
+  }
+}
+
+/**
+ * Throws an error naming the first bad field of `req`: length (an integer ≥ the task's minimum), depth (a
+ * number in [0, 1]), seed and sample (non-negative integers), split ("train" or "eval").
+ *
+ * @example
+ * ```ts
+ * import { checkRequest } from "./task.ts";
+ * checkRequest({ length: 4096, depth: 0.5, seed: 0, sample: 0, split: "eval" }, "passkey", 168);
+ * ```
+ */
+export function checkRequest(req: SampleRequest, task: string, minLength: number): void {
+  if (!Number.isSafeInteger(req.length)) throw new Error(`Length ${req.length} must be an integer`);
+  if (req.length < minLength) {
+    throw new Error(`Length ${req.length} is below the minimum length ${minLength} of task ${task}`);
+  }
+  if (typeof req.depth !== "number" || !(req.depth >= 0 && req.depth <= 1)) {
+    throw new Error(`Depth ${req.depth} must be a number in [0, 1]`);
+  }
+  checkCount("Seed", req.seed);
+  checkCount("Sample", req.sample);
+  if (req.split !== "train" && req.split !== "eval") {
+    throw new Error(`Split ${JSON.stringify(req.split)} must be "train" or "eval"`);
+  }
+}
