@@ -1,0 +1,247 @@
+/**
+ * A model session on one backend: all state carried across segments (Mamba conv/SSM states, KV caches,
+ * the HSA chunk memory), `forward` over a segment and `step` for one token, written once for the four
+ * architectures as a walk over the schema's module list.
+ *
+ * @module
+ */
+import type { Backend, Tensor } from "../backends/backend.ts";
+import { type Dims, dims, type ModuleEntry, moduleList } from "./schema.ts";
+import { DeviceWeights, type HostModel } from "./weights.ts";
+import { mambaBlock, type MambaState, mambaState } from "./blocks/mamba2_block.ts";
+import { decoderBlock, type KvCache, kvCache, ROLLBACK_TOKENS } from "./blocks/decoder_block.ts";
+import {
+  chunkingLayer,
+  type ChunkMemory,
+  chunkMemory,
+  hsaLayer,
+  hsaMlpLayer,
+  retrievalLayer,
+  type Selection,
+} from "./blocks/hsa_block.ts";
+import { free, takeRows, tensorBytes } from "./blocks/util.ts";
+
+/** Receives copies of internal tensors (tests, golden vectors); the receiver disposes them. */
+export type Trace = (name: string, t: Tensor) => void;
+
+/** Options of {@link Session.forward}. */
+export interface ForwardOptions {
+  /** Logits of every position (`[T, V]`) or only the last (`[1, V]`, the default). */
+  allLogits?: boolean;
+  /** Receives `group<g>.indices` and `group<g>.weights` per retrieval group and `hidden.<i>` per module. */
+  trace?: Trace;
+}
+
+/** Saved small state to roll a session back a few tokens (see {@link Session.checkpoint}). */
+export interface Checkpoint {
+  pos: number;
+  mamba: Map<string, MambaState>;
+  pendingCount: number;
+  pending: Tensor | null;
+  keys: number;
+  landmarks: number;
+}
+
+/** A model with weights on a backend; opens sessions. */
+export class Model {
+  readonly host: HostModel;
+  readonly backend: Backend;
+  readonly weights: DeviceWeights;
+  readonly dims: Dims;
+  readonly modules: ModuleEntry[];
+
+  constructor(backend: Backend, host: HostModel) {
+    this.host = host;
+    this.backend = backend;
+    this.weights = new DeviceWeights(backend, host);
+    this.dims = dims(host.config);
+    this.modules = moduleList(host.config);
+  }
+
+  /** A fresh session (position 0, empty state). */
+  session(): Session {
+    return new Session(this);
+  }
+
+  dispose(): void {
+    this.weights.dispose();
+  }
+}
+
+/** One sequence's state and the forward passes over it. */
+export class Session {
+  readonly model: Model;
+  /** Tokens processed so far. */
+  pos = 0;
+  #mamba = new Map<string, MambaState>();
+  #kv = new Map<string, KvCache>();
+  #mem: ChunkMemory | null = null;
+
+  constructor(model: Model) {
+    this.model = model;
+    const b = model.backend, c = model.host.config;
+    for (const m of model.modules) {
+      if (m.kind === "mamba") this.#mamba.set(m.prefix, mambaState(b, c, model.dims));
+      if (m.kind === "decoder") {
+        const window = c.architecture === "swa_hsa" ? (c.sliding_window as number) : 0;
+        this.#kv.set(m.prefix, kvCache(b, c, window));
+      }
+      if (m.kind === "chunking") this.#mem = chunkMemory(b, c, model.dims);
+    }
+  }
+
+  /**
+   * Runs a segment of token ids through the model, continuing the state, and returns fp logits
+   * `[1, V]` for the last position (or `[T, V]` with `allLogits`). The caller disposes the result.
+   */
+  forward(ids: Int32Array, opts: ForwardOptions = {}): Tensor {
+    if (ids.length === 0) throw new Error("Session.forward: empty segment");
+    const { backend: b, weights: w, dims: k, host } = this.model;
+    const c = host.config;
+    const o = b.ops;
+    const hf = c.architecture === "ramba" || c.architecture === "mamba2";
+    // 1. Embed.
+    let x = o.embedding(w.get(hf ? "backbone.embeddings.weight" : "model.embed_tokens.weight"), ids);
+    // 2. Walk the module list; retrieval layers hand their selection to the HSA layers of the group.
+    let sel: Selection | null = null;
+    this.model.modules.forEach((m, i) => {
+      let y: Tensor | null = null;
+      switch (m.kind) {
+        case "mamba":
+          y = mambaBlock(b, w, m.prefix, c, k, x, this.#mamba.get(m.prefix)!);
+          break;
+        case "decoder":
+          y = decoderBlock(b, w, m.prefix, c, x, this.#kv.get(m.prefix)!, this.pos);
+          break;
+        case "chunking":
+          chunkingLayer(b, w, m.prefix, c, x, this.#mem!);
+          break;
+        case "retrieval":
+          if (sel) free(b, sel.indices, sel.weights);
+          sel = retrievalLayer(b, w, m.prefix, c, k, x, this.#mem!, this.pos);
+          if (opts.trace) {
+            opts.trace(`group${m.group}.indices`, takeRows(b, sel.indices, 0, ids.length));
+            opts.trace(`group${m.group}.weights`, takeRows(b, sel.weights, 0, ids.length));
+          }
+          break;
+        case "hsa":
+          y = hsaLayer(b, w, m.prefix, c, k, x, this.#mem!, sel!);
+          break;
+        case "hsa_mlp":
+          y = hsaMlpLayer(b, w, m.prefix, c, k, x, this.#mem!, sel!);
+          break;
+      }
+      if (y) {
+        free(b, x);
+        x = y;
+      }
+      opts.trace?.(`hidden.${i}`, takeRows(b, x, 0, ids.length));
+    });
+    if (sel) free(b, (sel as Selection).indices, (sel as Selection).weights);
+    // 3. Final norm and the tied LM head, on the rows asked for.
+    const rows = opts.allLogits ? x : takeRows(b, x, ids.length - 1, 1);
+    const h = o.rmsNorm(rows, w.get(hf ? "backbone.norm_f.weight" : "model.norm.weight"), normEps(c));
+    const logits = o.linear(h, w.get(hf ? "backbone.embeddings.weight" : "model.embed_tokens.weight"));
+    free(b, h, x);
+    if (rows !== x) free(b, rows);
+    this.pos += ids.length;
+    return logits;
+  }
+
+  /** One decode step: the logits `[1, V]` after token `id`. */
+  step(id: number): Tensor {
+    return this.forward(Int32Array.of(id));
+  }
+
+  /**
+   * Saves what a rollback needs: the small per-layer states are copied, the append-only stores (KV
+   * caches, chunk memory) only remember their length. Restoring more than ROLLBACK_TOKENS tokens
+   * later is refused where sliding-window rings could have overwritten needed keys.
+   */
+  checkpoint(): Checkpoint {
+    const b = this.model.backend;
+    const mamba = new Map<string, MambaState>();
+    for (const [p, s] of this.#mamba) {
+      mamba.set(p, {
+        conv: takeRows(b, s.conv, 0, s.conv.shape[0]),
+        ssm: takeRows(b, s.ssm, 0, s.ssm.shape[0]),
+      });
+    }
+    const mem = this.#mem;
+    return {
+      pos: this.pos,
+      mamba,
+      pendingCount: mem?.pendingCount ?? 0,
+      pending: mem ? takeRows(b, mem.pending, 0, mem.pending.shape[0]) : null,
+      keys: mem?.keys.length ?? 0,
+      landmarks: mem?.landmarks.length ?? 0,
+    };
+  }
+
+  /** Returns to a checkpoint taken on this session (the checkpoint stays valid). */
+  restore(cp: Checkpoint): void {
+    const b = this.model.backend;
+    const hasRing = [...this.#kv.values()].some((kv) => kv.window > 0);
+    if (hasRing && this.pos - cp.pos > ROLLBACK_TOKENS) {
+      throw new Error(
+        `Session.restore: cannot roll back ${this.pos - cp.pos} tokens (at most ${ROLLBACK_TOKENS})`,
+      );
+    }
+    for (const [p, s] of cp.mamba) {
+      const cur = this.#mamba.get(p)!;
+      b.ops.copyRows(cur.conv, 0, s.conv, 0, s.conv.shape[0]);
+      b.ops.copyRows(cur.ssm, 0, s.ssm, 0, s.ssm.shape[0]);
+    }
+    if (this.#mem && cp.pending) {
+      b.ops.copyRows(this.#mem.pending, 0, cp.pending, 0, cp.pending.shape[0]);
+      this.#mem.pendingCount = cp.pendingCount;
+      this.#mem.keys.length = cp.keys;
+      this.#mem.values.length = cp.keys;
+      this.#mem.landmarks.length = cp.landmarks;
+    }
+    this.pos = cp.pos;
+  }
+
+  /** Releases a checkpoint's copies. */
+  disposeCheckpoint(cp: Checkpoint): void {
+    const b = this.model.backend;
+    for (const s of cp.mamba.values()) free(b, s.conv, s.ssm);
+    if (cp.pending) free(b, cp.pending);
+  }
+
+  /** Bytes of all state this session holds on the device (allocated capacity). */
+  bytes(): number {
+    let n = 0;
+    for (const s of this.#mamba.values()) n += tensorBytes(s.conv) + tensorBytes(s.ssm);
+    for (const kv of this.#kv.values()) n += tensorBytes(kv.k) + tensorBytes(kv.v);
+    const m = this.#mem;
+    if (m) {
+      n += tensorBytes(m.keys.data) + tensorBytes(m.values.data) + tensorBytes(m.landmarks.data) +
+        tensorBytes(m.pending);
+    }
+    return n;
+  }
+
+  /** Chunks in the HSA memory (0 without HSA). */
+  get chunks(): number {
+    return this.#mem?.landmarks.length ?? 0;
+  }
+
+  dispose(): void {
+    const b = this.model.backend;
+    for (const s of this.#mamba.values()) free(b, s.conv, s.ssm);
+    for (const kv of this.#kv.values()) free(b, kv.k, kv.v);
+    if (this.#mem) {
+      this.#mem.keys.dispose();
+      this.#mem.values.dispose();
+      this.#mem.landmarks.dispose();
+      free(b, this.#mem.pending);
+    }
+  }
+}
+
+function normEps(c: HostModel["config"]): number {
+  return (c.architecture === "ramba" || c.architecture === "mamba2"
+    ? c.layer_norm_epsilon
+    : c.rms_norm_eps) as number;
+}
