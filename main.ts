@@ -146,7 +146,8 @@ export async function main(args: string[]): Promise<number> {
     if (v !== undefined) raw[field] = v;
   }
   if (values["random-weights"]) raw.randomWeights = true;
-  if (args.length === 0) {
+  if (raw.models === undefined && !raw.randomWeights) {
+    // The default suite's shipped models run even before they have checkpoints, loudly.
     const untrained = DEFAULT_CONFIG.models.filter((m) => !hasWeights(m));
     if (untrained.length > 0) {
       console.log(

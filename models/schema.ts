@@ -39,7 +39,7 @@ const mamba: Record<string, KeySpec> = {
   head_dim: { type: "int", default: 64, min: 1, max: 1024, doc: "Mamba head dim P" },
   state_size: { type: "int", default: 128, min: 1, max: 1024, doc: "SSM state size N_s" },
   n_groups: { type: "int", default: 1, min: 1, max: 64, doc: "B/C groups g" },
-  conv_kernel: { type: "int", default: 4, min: 1, max: 16, doc: "causal conv width k_c" },
+  conv_kernel: { type: "int", default: 4, min: 2, max: 16, doc: "causal conv width k_c" },
   use_conv_bias: { type: "bool", default: true, values: [true], doc: "conv1d has a bias (required)" },
   use_bias: { type: "bool", default: false, values: [false], doc: "linear biases (unsupported)" },
   mamba_chunk_size: { type: "int", default: 256, min: 1, max: 65536, doc: "SSD chunk Q (speed only)" },

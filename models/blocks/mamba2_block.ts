@@ -20,7 +20,7 @@ export interface MambaState {
 /** A zero state (sequence start). */
 export function mambaState(b: Backend, c: ModelConfig, k: Dims): MambaState {
   return {
-    conv: b.zeros([(c.conv_kernel as number) - 1 || 1, k.convDim]),
+    conv: b.zeros([(c.conv_kernel as number) - 1, k.convDim]),
     ssm: b.zeros([k.mHeads, k.mHeadDim * k.stateSize]),
   };
 }

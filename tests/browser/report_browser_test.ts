@@ -68,12 +68,7 @@ Deno.test({
     const htmlPath = `${dir}/index.html`;
     console.log(`index.html: ${htmlPath} (${(await Deno.stat(htmlPath)).size} bytes)`);
 
-    // playwright-core's bundle probes for WSL at import time with fs.existsSync on a /proc/sys path,
-    // which Deno refuses (NotCapable) without --allow-all. With this variable set the probe is left
-    // to the bundled `open` helper (opening URLs in a desktop browser), which this test never calls.
-    Deno.env.set("__IS_WSL_TEST__", "1");
     const { chromium } = await import("playwright-core");
-    Deno.env.delete("__IS_WSL_TEST__");
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
