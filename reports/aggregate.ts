@@ -163,3 +163,8 @@ function maximum(values: number[]): number | null {
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Models whose rows ran untrained (random) weights, sorted. */
+export function untrainedModels(rows: readonly ResultRow[]): string[] {
+  return [...new Set(rows.filter((r) => !r.trained).map((r) => r.model))].sort();
+}

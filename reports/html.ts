@@ -43,6 +43,7 @@ pre { background: #f6f6f6; padding: .8rem; overflow: auto; }
 .status { font-weight: 600; } .not-ok, .status-oom, .status-error, .status-timeout { color: #d62728; }
 .status-unsupported, .status-skipped { color: #8c564b; }
 .note { color: #666; }
+.warn { background: #fff3cd; border: 1px solid #e0b84c; padding: 6px 10px; font-weight: 600; }
 `;
 
 /**

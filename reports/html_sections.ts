@@ -6,7 +6,7 @@
  */
 
 import type { ResultRow, RunInfo } from "../runner/result.ts";
-import type { Group } from "./aggregate.ts";
+import { type Group, untrainedModels } from "./aggregate.ts";
 import { escapeHtml } from "./escape.ts";
 import { groupFailures } from "./failures.ts";
 import {
@@ -39,7 +39,15 @@ export function headerSection(info: RunInfo, rows: readonly ResultRow[]): string
     ["runtime", `Deno ${env.deno}, V8 ${env.v8}, TypeScript ${env.typescript}`],
   ];
   const dl = items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("\n");
-  return `<header>\n<h1>Run ${escapeHtml(info.run_id)}</h1>\n<dl class="meta">\n${dl}\n</dl>\n</header>`;
+  const untrained = untrainedModels(rows);
+  const warn = untrained.length === 0
+    ? ""
+    : `\n<p class="warn">Untrained random weights: ${
+      escapeHtml(untrained.join(", "))
+    }. Their accuracy is chance, not a measurement of the architecture.</p>`;
+  return `<header>\n<h1>Run ${
+    escapeHtml(info.run_id)
+  }</h1>\n<dl class="meta">\n${dl}\n</dl>${warn}\n</header>`;
 }
 
 /** One line per group: failures, accuracies with intervals, timings and peaks. */

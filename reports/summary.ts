@@ -7,7 +7,7 @@
  */
 
 import { STATUSES } from "../runner/result.ts";
-import { aggregate, type Group } from "./aggregate.ts";
+import { aggregate, type Group, untrainedModels } from "./aggregate.ts";
 import { groupFailures } from "./failures.ts";
 import {
   formatAccuracy,
@@ -45,6 +45,10 @@ export function renderSummary(run: LoadedRun): string {
     `- environment: ${env.cpu}, ${env.cores} cores, ${formatBytes(env.memory_bytes)}; ${env.os}; ` +
     `deno ${env.deno}; devices: ${env.devices.join(", ") || "none"}`,
   ];
+  const untrained = untrainedModels(rows);
+  if (untrained.length > 0) {
+    out.push("", `**Untrained random weights: ${untrained.join(", ")}. Their accuracy is chance.**`);
+  }
   for (const task of unique(groups.map((g) => g.task))) {
     out.push("", ...taskSection(task, groups.filter((g) => g.task === task)));
   }

@@ -200,7 +200,9 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
         `[${index}/${plan.length}] ${p.model} ${choice.factory.name}/${choice.precision} ${p.task} ` +
           `L=${formatLength(p.length)} depth=${p.depth} seed=${p.seed} #${p.sample}: ${row.status}` +
           (row.status === "ok"
-            ? ` ${row.correct ? "correct" : "wrong"} (out "${row.output}", want "${row.expected}") ` +
+            ? ` ${row.correct ? "correct" : "wrong"} (out ${JSON.stringify(row.output)}, want ${
+              JSON.stringify(row.expected)
+            }) ` +
               `${Math.round(row.prefill_tokens_per_s ?? 0)} tok/s`
             : ` ${row.message}`) +
           ` [${elapsed(started)}]`,
