@@ -1,6 +1,7 @@
 /**
  * Benchmark program: prefill throughput of the shipped models on the reference backend (one core:
  * the TypeScript reference is single-threaded), f64 and f32, after a warm-up, median of repeats.
+ * Each (model, precision) runs in its own process, so the JIT sees one array type, as in a sweep.
  *
  *   deno task bench:reference [--tokens 4096] [--segment 1024] [--repeats 3] [--model ramba-tiny,...]
  *
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     segment: { type: "string", default: "1024" },
     repeats: { type: "string", default: "3" },
     model: { type: "string", default: "ramba-tiny" },
+    dtype: { type: "string", default: "f64,f32" },
+    child: { type: "boolean", default: false },
   },
 });
 const tokens = Number(values.tokens), segment = Number(values.segment), repeats = Number(values.repeats);
@@ -37,7 +40,7 @@ console.log("model              dtype  tokens/s (median of " + repeats + ")  run
 for (const name of values.model.split(",")) {
   // Speed does not depend on the weights' values: random weights when no checkpoint is shipped.
   const host = await loadModel(name).catch(() => loadModel(name, { randomWeights: true }));
-  for (const precision of ["f64", "f32"] as Precision[]) {
+  for (const precision of values.dtype.split(",") as Precision[]) {
     const model = new Model(new ReferenceBackend(precision), host);
     const prefill = () => {
       const s = model.session();
