@@ -5,8 +5,15 @@
  *
  * @module
  */
-import type { Backend, Tensor } from "../backends/backend.ts";
-import { type Dims, dims, type ModuleEntry, moduleList } from "./schema.ts";
+import type { Backend, OpName, Tensor } from "../backends/backend.ts";
+import {
+  type Dims,
+  dims,
+  type ModelConfig,
+  type ModuleEntry,
+  type ModuleKind,
+  moduleList,
+} from "./schema.ts";
 import { DeviceWeights, type HostModel } from "./weights.ts";
 import { mambaBlock, type MambaState, mambaState } from "./blocks/mamba2_block.ts";
 import { decoderBlock, type KvCache, kvCache, ROLLBACK_TOKENS } from "./blocks/decoder_block.ts";
@@ -40,6 +47,23 @@ export interface Checkpoint {
   pending: Tensor | null;
   keys: number;
   landmarks: number;
+}
+
+/** Ops each module kind calls (besides embedding, rmsNorm, linear, add, copyRows, used by all). */
+const MODULE_OPS: Record<ModuleKind, OpName[]> = {
+  mamba: ["sliceCols", "causalConv1d", "ssdScan", "ssmStep", "gatedRmsNorm"],
+  decoder: ["rope", "attention", "cacheWrite", "silu", "mul"],
+  chunking: ["chunkEncode"],
+  retrieval: ["hsaSelect", "chunkWeights"],
+  hsa: ["hsaAttention"],
+  hsa_mlp: ["hsaAttention", "silu", "mul"],
+};
+
+/** Every op a config's forward and step call: a backend lacking one records `unsupported`. */
+export function requiredOps(c: ModelConfig): OpName[] {
+  const ops = new Set<OpName>(["embedding", "rmsNorm", "linear", "add", "copyRows"]);
+  for (const m of moduleList(c)) for (const op of MODULE_OPS[m.kind]) ops.add(op);
+  return [...ops];
 }
 
 /** A model with weights on a backend; opens sessions. */

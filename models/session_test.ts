@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Tensor } from "../backends/backend.ts";
 import { ReferenceBackend } from "../backends/reference/mod.ts";
 import { parameterCount, resolveConfig, tensorSpecs } from "./schema.ts";
-import { Model } from "./session.ts";
+import { Model, requiredOps } from "./session.ts";
 import { type HostModel, randomWeights } from "./weights.ts";
 
 const T = 800;
@@ -153,4 +153,13 @@ Deno.test("checkpoint/restore returns a session to the same logits", async () =>
     s.dispose();
     model.dispose();
   }
+});
+
+Deno.test("requiredOps lists what each architecture calls", () => {
+  const ops = (name: string) => requiredOps(hostModel(name).config);
+  assert.ok(ops("ramba-tiny").includes("hsaSelect") && ops("ramba-tiny").includes("ssdScan"));
+  assert.ok(!ops("ramba-tiny").includes("attention"));
+  assert.ok(!ops("mamba2-tiny").includes("hsaAttention"));
+  assert.ok(ops("transformer-tiny").includes("rope") && !ops("transformer-tiny").includes("ssdScan"));
+  assert.ok(ops("swa-hsa-tiny").includes("attention") && ops("swa-hsa-tiny").includes("chunkEncode"));
 });

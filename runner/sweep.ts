@@ -7,7 +7,7 @@
  */
 import { type Backend, type BackendFactory, OutOfMemoryError, type Precision } from "../backends/backend.ts";
 import { autoBackend, listBackends, opSupportTable, resolveBackend } from "../backends/registry.ts";
-import { Model } from "../models/session.ts";
+import { Model, requiredOps } from "../models/session.ts";
 import { type HostModel, loadModel } from "../models/weights.ts";
 import { getTask, type Task, type TaskSample } from "../tasks/mod.ts";
 import { commitInfo, environment, HostPeak } from "./env.ts";
@@ -149,6 +149,7 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
     let backend: Backend | null = null;
     let model: Model | null = null;
     let setupError: string | null = null;
+    let unsupported: string | null = null;
     const failedCells = new Map<string, string>();
     for (const p of rows) {
       index++;
@@ -164,11 +165,18 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
         summary.skippedExisting++;
         continue;
       }
-      if (!model && !setupError) {
+      if (!model && !setupError && !unsupported) {
         try {
           backend = await choice.factory.create(choice.precision);
-          model = new Model(backend, host);
-          warmUp(model);
+          const missing = requiredOps(host.config).filter((op) => !backend!.supports(op));
+          if (missing.length > 0) {
+            unsupported = `Backend ${backend.name} does not implement ${
+              missing.join(", ")
+            } (needed by ${host.config.architecture})`;
+          } else {
+            model = new Model(backend, host);
+            warmUp(model);
+          }
         } catch (e) {
           setupError = (e as Error).message;
         }
@@ -177,6 +185,7 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
       const base = baseRow(host, choice, backend, cfg, sampleTask, keys);
       let row: ResultRow;
       if (setupError) row = { ...base, status: "error", message: `Backend setup failed: ${setupError}` };
+      else if (unsupported) row = { ...base, status: "unsupported", message: unsupported };
       else if (failedCells.has(cellId)) {
         row = { ...base, status: "skipped", message: failedCells.get(cellId)! };
       } else {
