@@ -26,7 +26,7 @@ import {
   retrievalLayer,
   type Selection,
 } from "./blocks/hsa_block.ts";
-import { free, takeRows, tensorBytes } from "./blocks/util.ts";
+import { free, type ModelCtx, takeRows, tensorBytes } from "./blocks/util.ts";
 
 /** Receives copies of internal tensors (tests, golden vectors); the receiver disposes them. */
 export type Trace = (name: string, t: Tensor) => void;
@@ -73,6 +73,8 @@ export class Model {
   readonly weights: DeviceWeights;
   readonly dims: Dims;
   readonly modules: ModuleEntry[];
+  /** What the blocks take. */
+  readonly ctx: ModelCtx;
 
   constructor(backend: Backend, host: HostModel) {
     this.host = host;
@@ -80,6 +82,7 @@ export class Model {
     this.weights = new DeviceWeights(backend, host);
     this.dims = dims(host.config);
     this.modules = moduleList(host.config);
+    this.ctx = { b: backend, w: this.weights, c: host.config, k: this.dims };
   }
 
   /** A fresh session (position 0, empty state). */
@@ -120,8 +123,8 @@ export class Session {
    */
   forward(ids: Int32Array, opts: ForwardOptions = {}): Tensor {
     if (ids.length === 0) throw new Error("Session.forward: empty segment");
-    const { backend: b, weights: w, dims: k, host } = this.model;
-    const c = host.config;
+    const ctx = this.model.ctx;
+    const { b, w, c } = ctx;
     const o = b.ops;
     const hf = c.architecture === "ramba" || c.architecture === "mamba2";
     // 1. Embed.
@@ -132,27 +135,27 @@ export class Session {
       let y: Tensor | null = null;
       switch (m.kind) {
         case "mamba":
-          y = mambaBlock(b, w, m.prefix, c, k, x, this.#mamba.get(m.prefix)!);
+          y = mambaBlock(ctx, m.prefix, x, this.#mamba.get(m.prefix)!);
           break;
         case "decoder":
-          y = decoderBlock(b, w, m.prefix, c, x, this.#kv.get(m.prefix)!, this.pos);
+          y = decoderBlock(ctx, m.prefix, x, this.#kv.get(m.prefix)!, this.pos);
           break;
         case "chunking":
-          chunkingLayer(b, w, m.prefix, c, x, this.#mem!);
+          chunkingLayer(ctx, m.prefix, x, this.#mem!);
           break;
         case "retrieval":
           if (sel) free(b, sel.indices, sel.weights);
-          sel = retrievalLayer(b, w, m.prefix, c, k, x, this.#mem!, this.pos);
+          sel = retrievalLayer(ctx, m.prefix, x, this.#mem!, this.pos);
           if (opts.trace) {
             opts.trace(`group${m.group}.indices`, takeRows(b, sel.indices, 0, ids.length));
             opts.trace(`group${m.group}.weights`, takeRows(b, sel.weights, 0, ids.length));
           }
           break;
         case "hsa":
-          y = hsaLayer(b, w, m.prefix, c, k, x, this.#mem!, sel!);
+          y = hsaLayer(ctx, m.prefix, x, this.#mem!, sel!);
           break;
         case "hsa_mlp":
-          y = hsaMlpLayer(b, w, m.prefix, c, k, x, this.#mem!, sel!);
+          y = hsaMlpLayer(ctx, m.prefix, x, this.#mem!, sel!);
           break;
       }
       if (y) {

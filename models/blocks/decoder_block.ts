@@ -6,8 +6,7 @@
  */
 import type { Backend, Tensor } from "../../backends/backend.ts";
 import type { ModelConfig } from "../schema.ts";
-import type { DeviceWeights } from "../weights.ts";
-import { free } from "./util.ts";
+import { free, type ModelCtx } from "./util.ts";
 
 /**
  * Rows a sliding-window cache keeps beyond the window, so that a session can be rolled back this many
@@ -43,7 +42,8 @@ export function ensureCapacity(b: Backend, cache: KvCache, used: number, total: 
 }
 
 /** `down(silu(gate(h)) ⊙ up(h))`. */
-export function swiglu(b: Backend, w: DeviceWeights, prefix: string, h: Tensor): Tensor {
+export function swiglu(ctx: ModelCtx, prefix: string, h: Tensor): Tensor {
+  const { b, w } = ctx;
   const o = b.ops;
   const g = o.linear(h, w.get(`${prefix}.mlp.gate_proj.weight`));
   const u = o.linear(h, w.get(`${prefix}.mlp.up_proj.weight`));
@@ -55,15 +55,8 @@ export function swiglu(b: Backend, w: DeviceWeights, prefix: string, h: Tensor):
 }
 
 /** One decoder layer over x `[T, d]` at absolute position `pos`; appends to the cache. */
-export function decoderBlock(
-  b: Backend,
-  w: DeviceWeights,
-  prefix: string,
-  c: ModelConfig,
-  x: Tensor,
-  cache: KvCache,
-  pos: number,
-): Tensor {
+export function decoderBlock(ctx: ModelCtx, prefix: string, x: Tensor, cache: KvCache, pos: number): Tensor {
+  const { b, w, c } = ctx;
   const o = b.ops;
   const eps = c.rms_norm_eps as number;
   const heads = c.num_attention_heads as number;
@@ -99,7 +92,7 @@ export function decoderBlock(
   const x1 = o.add(x, att);
   // 3. SwiGLU MLP with its own pre-norm.
   const h2 = o.rmsNorm(x1, w.get(`${prefix}.post_attention_layernorm.weight`), eps);
-  const m = swiglu(b, w, prefix, h2);
+  const m = swiglu(ctx, prefix, h2);
   const out = o.add(x1, m);
   free(b, h, q, k, v, qr, kr, a, att, x1, h2, m);
   return out;

@@ -7,8 +7,7 @@
  */
 import type { Backend, Tensor } from "../../backends/backend.ts";
 import type { Dims, ModelConfig } from "../schema.ts";
-import type { DeviceWeights } from "../weights.ts";
-import { free, RowBuffer } from "./util.ts";
+import { free, type ModelCtx, RowBuffer } from "./util.ts";
 import { swiglu } from "./decoder_block.ts";
 
 /** The chunk memory shared by all HSA layers of a model. */
@@ -40,14 +39,8 @@ export function chunkMemory(b: Backend, c: ModelConfig, k: Dims): ChunkMemory {
  * The chunking layer: normalises the segment x `[T, d]`, and encodes every chunk that completes
  * (pending rows first) into keys, values and a landmark appended to the memory.
  */
-export function chunkingLayer(
-  b: Backend,
-  w: DeviceWeights,
-  prefix: string,
-  c: ModelConfig,
-  x: Tensor,
-  mem: ChunkMemory,
-): void {
+export function chunkingLayer(ctx: ModelCtx, prefix: string, x: Tensor, mem: ChunkMemory): void {
+  const { b, w, c } = ctx;
   const o = b.ops;
   const S = c.chunk_size as number;
   const T = x.shape[0];
@@ -98,15 +91,13 @@ export interface Selection {
  * landmark in memory, keeps the top K visible chunks per KV head, and turns their scores into weights.
  */
 export function retrievalLayer(
-  b: Backend,
-  w: DeviceWeights,
+  ctx: ModelCtx,
   prefix: string,
-  c: ModelConfig,
-  k: Dims,
   x: Tensor,
   mem: ChunkMemory,
   pos: number,
 ): Selection {
+  const { b, w, c, k } = ctx;
   const o = b.ops;
   const h = o.rmsNorm(x, w.get(`${prefix}.pre_norm.weight`), c.hsa_norm_epsilon as number);
   const qr = o.linear(h, w.get(`${prefix}.ln.weight`));
@@ -129,15 +120,13 @@ export function retrievalLayer(
 
 /** HSA attention output `o_proj(HSA(RMSNorm(x)))` `[T, d]` (no residual). */
 export function hsaOutput(
-  b: Backend,
-  w: DeviceWeights,
+  ctx: ModelCtx,
   prefix: string,
-  c: ModelConfig,
-  k: Dims,
   x: Tensor,
   mem: ChunkMemory,
   sel: Selection,
 ): Tensor {
+  const { b, w, c, k } = ctx;
   const o = b.ops;
   const h = o.rmsNorm(x, w.get(`${prefix}.pre_norm.weight`), c.hsa_norm_epsilon as number);
   const q = o.linear(h, w.get(`${prefix}.q_proj.weight`));
@@ -155,19 +144,10 @@ export function hsaOutput(
 }
 
 /** The RAMba HSA layer: `x + o_proj(HSA(RMSNorm(x)))`. */
-export function hsaLayer(
-  b: Backend,
-  w: DeviceWeights,
-  prefix: string,
-  c: ModelConfig,
-  k: Dims,
-  x: Tensor,
-  mem: ChunkMemory,
-  sel: Selection,
-): Tensor {
-  const a = hsaOutput(b, w, prefix, c, k, x, mem, sel);
-  const y = b.ops.add(x, a);
-  free(b, a);
+export function hsaLayer(ctx: ModelCtx, prefix: string, x: Tensor, mem: ChunkMemory, sel: Selection): Tensor {
+  const a = hsaOutput(ctx, prefix, x, mem, sel);
+  const y = ctx.b.ops.add(x, a);
+  free(ctx.b, a);
   return y;
 }
 
@@ -176,20 +156,18 @@ export function hsaLayer(
  * `y = x + SwiGLU(RMSNorm(x + a))`, plus `a` when `reset_hsa_residual`.
  */
 export function hsaMlpLayer(
-  b: Backend,
-  w: DeviceWeights,
+  ctx: ModelCtx,
   prefix: string,
-  c: ModelConfig,
-  k: Dims,
   x: Tensor,
   mem: ChunkMemory,
   sel: Selection,
 ): Tensor {
+  const { b, w, c } = ctx;
   const o = b.ops;
-  const a = hsaOutput(b, w, prefix, c, k, x, mem, sel);
+  const a = hsaOutput(ctx, prefix, x, mem, sel);
   const xa = o.add(x, a);
   const h = o.rmsNorm(xa, w.get(`${prefix}.post_attention_layernorm.weight`), c.rms_norm_eps as number);
-  const m = swiglu(b, w, prefix, h);
+  const m = swiglu(ctx, prefix, h);
   const y = o.add(c.reset_hsa_residual ? xa : x, m);
   free(b, a, xa, h, m);
   return y;

@@ -6,8 +6,7 @@
  */
 import type { Backend, Tensor } from "../../backends/backend.ts";
 import type { Dims, ModelConfig } from "../schema.ts";
-import { free } from "./util.ts";
-import type { DeviceWeights } from "../weights.ts";
+import { free, type ModelCtx } from "./util.ts";
 
 /** State of one Mamba2 layer. */
 export interface MambaState {
@@ -29,15 +28,8 @@ export function mambaState(b: Backend, c: ModelConfig, k: Dims): MambaState {
  * One Mamba2 block over a segment x `[T, d]` → `[T, d]` (residual included); updates `state`.
  * T = 1 uses the recurrent step.
  */
-export function mambaBlock(
-  b: Backend,
-  w: DeviceWeights,
-  prefix: string,
-  c: ModelConfig,
-  k: Dims,
-  x: Tensor,
-  state: MambaState,
-): Tensor {
+export function mambaBlock(ctx: ModelCtx, prefix: string, x: Tensor, state: MambaState): Tensor {
+  const { b, w, c, k } = ctx;
   const o = b.ops;
   const gN = k.groups * k.stateSize;
   // 1. Pre-norm and input projection into [z | xBC | dt].

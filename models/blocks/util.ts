@@ -5,6 +5,16 @@
  * @module
  */
 import type { Backend, Tensor } from "../../backends/backend.ts";
+import type { Dims, ModelConfig } from "../schema.ts";
+import type { DeviceWeights } from "../weights.ts";
+
+/** What every block needs: the backend, the model's weights, config and derived sizes. */
+export interface ModelCtx {
+  b: Backend;
+  w: DeviceWeights;
+  c: ModelConfig;
+  k: Dims;
+}
 
 /** Disposes every given tensor (intermediates of a forward pass). */
 export function free(b: Backend, ...ts: (Tensor | undefined)[]): void {
