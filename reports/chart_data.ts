@@ -7,7 +7,7 @@
  */
 
 import type { Group } from "./aggregate.ts";
-import { formatLength } from "./format.ts";
+import { formatLength, statusTally } from "./format.ts";
 
 /** Colours by model (tab10, reordered so neighbours contrast). */
 const COLORS = [
@@ -43,6 +43,12 @@ export interface ChartPoint {
   n: number;
   /** Median prefill tokens/s; null when no ok row measured it. */
   prefill_tokens_per_s: number | null;
+  /** Median greedy decode time per token, ms. */
+  decode_ms_per_token: number | null;
+  /** Largest peak of the backend's own allocator, bytes. */
+  peak_device_bytes: number | null;
+  /** Largest peak resident set size of the process, bytes. */
+  peak_host_bytes: number | null;
   /** Non-ok rows at this point, e.g. "4 oom"; empty when none. */
   failures: string;
 }
@@ -57,6 +63,11 @@ export interface ChartSeries {
   dash: number[];
   /** Chart.js point style. */
   point_style: string;
+  /**
+   * Hollow, larger markers (every other backend/dtype), so that a variant whose values equal another's
+   * stays visible around it instead of hidden under it.
+   */
+  hollow: boolean;
   /** One point per length the group has, ascending. */
   points: ChartPoint[];
 }
@@ -87,7 +98,7 @@ export function chartData(groups: readonly Group[]): ChartData {
   const byLabel = new Map<string, ChartSeries>();
   for (const g of groups) {
     const variant = `${g.backend} · ${g.dtype}`;
-    const label = `${g.model} · ${variant}${severalTasks ? ` · ${g.task}` : ""}`;
+    const label = variantLabel(g, severalTasks);
     let series = byLabel.get(label);
     if (!series) {
       const v = variants.indexOf(variant);
@@ -96,6 +107,7 @@ export function chartData(groups: readonly Group[]): ChartData {
         color: COLORS[models.indexOf(g.model) % COLORS.length],
         dash: DASHES[v % DASHES.length],
         point_style: POINT_STYLES[v % POINT_STYLES.length],
+        hollow: v % 2 === 1,
         points: [],
       };
       byLabel.set(label, series);
@@ -108,10 +120,10 @@ export function chartData(groups: readonly Group[]): ChartData {
       k: g.greedy.k,
       n: g.greedy.n,
       prefill_tokens_per_s: g.prefill_tokens_per_s_median,
-      failures: Object.entries(g.status_counts).filter(([s, c]) => s !== "ok" && c > 0).map(([s, c]) =>
-        `${c} ${s}`
-      )
-        .join(", "),
+      decode_ms_per_token: g.decode_ms_per_token_median,
+      peak_device_bytes: g.peak_device_bytes_max,
+      peak_host_bytes: g.peak_host_bytes_max,
+      failures: statusTally(g.status_counts),
     });
   }
   for (const series of byLabel.values()) series.points.sort((a, b) => a.length - b.length);
@@ -120,4 +132,21 @@ export function chartData(groups: readonly Group[]): ChartData {
     length_labels: Object.fromEntries(lengths.map((l) => [String(l), formatLength(l)])),
     series: [...byLabel.values()],
   };
+}
+
+/**
+ * The name of a line (and of a heatmap): "model · backend · dtype", with " · task" when the run has
+ * several tasks.
+ *
+ * @example
+ * ```ts
+ * variantLabel({ model: "ramba", backend: "reference", dtype: "f64", task: "passkey" }, false);
+ * // "ramba · reference · f64"
+ * ```
+ */
+export function variantLabel(
+  v: { model: string; backend: string; dtype: string; task: string },
+  severalTasks: boolean,
+): string {
+  return `${v.model} · ${v.backend} · ${v.dtype}${severalTasks ? ` · ${v.task}` : ""}`;
 }

@@ -21,6 +21,7 @@ Deno.test("chartData has one series per model × backend × dtype", () => {
   const ramba = data.series.filter((s) => s.label.startsWith("ramba ·"));
   assert.equal(ramba[0].color, ramba[1].color);
   assert.notDeepEqual(ramba[0].dash, ramba[1].dash);
+  assert.deepEqual(ramba.map((s) => s.hollow), [false, true]); // equal values stay visible
 });
 
 Deno.test("chartData leaves a gap where no row is ok and names the failures", () => {
@@ -42,4 +43,24 @@ Deno.test("chartData adds the task to labels when a run has several", () => {
     "ramba · reference · f32 · kv",
     "ramba · reference · f32 · passkey",
   ]);
+});
+
+Deno.test("chartData points carry decode time and both memory peaks", () => {
+  const rows = [
+    makeRow({ decode_ms_per_token: 2, peak_device_bytes: 100, peak_host_bytes: 1000 }),
+    makeRow({ sample: 1, decode_ms_per_token: 4, peak_device_bytes: 300, peak_host_bytes: 500 }),
+  ];
+  const [point] = chartData(aggregate(rows)).series[0].points;
+  assert.equal(point.decode_ms_per_token, 3);
+  assert.equal(point.peak_device_bytes, 300);
+  assert.equal(point.peak_host_bytes, 1000);
+});
+
+Deno.test("chartData labels every length of a 4K-to-64M sweep", () => {
+  const lengths = Array.from({ length: 15 }, (_, i) => 4096 * 2 ** i);
+  const data = chartData(aggregate(lengths.map((length_requested) => makeRow({ length_requested }))));
+  assert.deepEqual(data.lengths, lengths);
+  assert.equal(data.length_labels[String(4096)], "4K");
+  assert.equal(data.length_labels[String(64 * 2 ** 20)], "64M");
+  assert.equal(Object.keys(data.length_labels).length, 15);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RunInfo } from "../runner/result.ts";
+import { type RunInfo, type Status, STATUSES } from "../runner/result.ts";
 import type { Accuracy } from "./aggregate.ts";
 
 /**
@@ -115,4 +115,16 @@ export function formatCommit(commit: RunInfo["commit"]): string {
   if (commit.sha === null) return `unknown (${commit.source})`;
   const dirty = commit.dirty === true ? ", dirty" : commit.dirty === null ? ", dirty unknown" : "";
   return `${commit.sha} (${commit.source}${dirty})`;
+}
+
+/**
+ * Counts of the non-ok statuses, in STATUSES order: "4 oom, 1 timeout"; empty when all are ok.
+ *
+ * @example
+ * ```ts
+ * statusTally({ ok: 3, oom: 1, timeout: 0, error: 0, unsupported: 0, skipped: 0 }); // "1 oom"
+ * ```
+ */
+export function statusTally(counts: Record<Status, number>): string {
+  return STATUSES.filter((s) => s !== "ok" && counts[s] > 0).map((s) => `${counts[s]} ${s}`).join(", ");
 }

@@ -8,6 +8,7 @@ import {
   formatCompact,
   formatLength,
   formatPercent,
+  statusTally,
   truncate,
 } from "./format.ts";
 
@@ -51,4 +52,13 @@ Deno.test("formatCommit shows source and dirtiness", () => {
   assert.equal(formatCommit({ sha: "abc", dirty: true, source: "git" }), "abc (git, dirty)");
   assert.equal(formatCommit({ sha: "abc", dirty: false, source: "flag" }), "abc (flag)");
   assert.equal(formatCommit({ sha: null, dirty: null, source: "unknown" }), "unknown (unknown)");
+});
+
+Deno.test("statusTally lists non-ok counts in status order", () => {
+  const none = { ok: 0, oom: 0, timeout: 0, error: 0, unsupported: 0, skipped: 0 };
+  assert.equal(statusTally({ ...none, ok: 3 }), "");
+  assert.equal(
+    statusTally({ ...none, ok: 1, skipped: 2, oom: 1, unsupported: 4 }),
+    "1 oom, 4 unsupported, 2 skipped",
+  );
 });

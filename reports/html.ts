@@ -1,14 +1,26 @@
 /**
- * index.html: one self-contained page (Chart.js and the report script inlined, no network, opens
- * from file://) with the run header, accuracy and prefill charts, tables, op support and config.
+ * index.html: one self-contained page (Chart.js, its matrix plugin and the report script inlined, no
+ * network, opens from file://): the headline, accuracy heatmaps, charts vs length, backend agreement,
+ * tables, op support, environment and config.
  *
  * @module
  */
 
+import { agreement } from "./agreement.ts";
 import { aggregate } from "./aggregate.ts";
 import type { ReportAssets } from "./assets.ts";
-import { chartData } from "./chart_data.ts";
+import { type ChartData, chartData } from "./chart_data.ts";
 import { escapeHtml, jsonForScript } from "./escape.ts";
+import { headline } from "./headline.ts";
+import { type Heatmap, heatmapData } from "./heatmap.ts";
+import {
+  ACCURACY_SCALE,
+  agreementSection,
+  headlineSection,
+  heatmapSection,
+  lineChartSections,
+  STATUS_COLORS,
+} from "./html_findings.ts";
 import {
   configSection,
   failuresSection,
@@ -16,19 +28,36 @@ import {
   opSupportSection,
   resultsSection,
   rowsSection,
-  section,
 } from "./html_sections.ts";
 import type { LoadedRun } from "./load.ts";
 
-const CSS = `
+/** What the page's script reads from the JSON block #report-data. */
+export interface ReportData extends ChartData {
+  /** One heatmap per model × backend × dtype (× task), in the order of the canvases heatmap-0, 1, … */
+  heatmaps: Heatmap[];
+  /** Colours of the heatmap cells that have no ok row, by status. */
+  status_colors: Record<string, string>;
+  /** Accuracy colour stops (RGB) of the heatmaps, 0% first. */
+  accuracy_scale: readonly (readonly number[])[];
+}
+
+/** The report's style sheet (compare.html uses it too). */
+export const REPORT_CSS = `
 :root { color-scheme: light; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; background: #fff;
   margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1400px; }
 h1 { font-size: 1.5rem; margin: 0 0 .5rem; word-break: break-all; }
 h2 { font-size: 1.15rem; margin: 2rem 0 .6rem; padding-bottom: .2rem; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; }
 dl.meta dt { color: #666; } dl.meta dd { margin: 0; }
-.chart { position: relative; height: 420px; }
+.chart { position: relative; height: 340px; min-width: 0; }
+.chart + .chart { margin-top: 1.2rem; }
+.heatmaps { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: .75rem 1rem; }
+.heatmap { position: relative; min-width: 0; }
+.legend { display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; align-items: center; margin: .3rem 0 .6rem; }
+.swatch { display: inline-block; width: 1.6rem; height: .9rem; margin-right: .35rem; vertical-align: -2px;
+  border: 1px solid #bbb; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { padding: .25rem .5rem; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; }
@@ -47,6 +76,24 @@ pre { background: #f6f6f6; padding: .8rem; overflow: auto; }
 `;
 
 /**
+ * The data of the JSON block: line series, heatmaps and their colours.
+ *
+ * @example
+ * ```ts
+ * const data = reportData(run);
+ * console.log(data.series.length, data.heatmaps.length);
+ * ```
+ */
+export function reportData(run: LoadedRun): ReportData {
+  return {
+    ...chartData(aggregate(run.rows)),
+    heatmaps: heatmapData(run.rows),
+    status_colors: { ...STATUS_COLORS },
+    accuracy_scale: ACCURACY_SCALE,
+  };
+}
+
+/**
  * Renders index.html. `assets` holds the scripts to inline (see {@link loadAssets}).
  *
  * @example
@@ -56,8 +103,7 @@ pre { background: #f6f6f6; padding: .8rem; overflow: auto; }
  */
 export function renderHtml(run: LoadedRun, assets: ReportAssets): string {
   const groups = aggregate(run.rows);
-  const note = '<p class="note">Lines: one per model × backend × dtype; a gap means no ok row at that ' +
-    "length (see Non-ok rows). Hover a point for k/n and the Wilson 95% interval.</p>";
+  const data = reportData(run);
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
@@ -68,27 +114,22 @@ export function renderHtml(run: LoadedRun, assets: ReportAssets): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; ` +
     `style-src 'unsafe-inline'; img-src data:">`,
     `<title>Run ${escapeHtml(run.info.run_id)}</title>`,
-    `<style>${CSS}</style>`,
+    `<style>${REPORT_CSS}</style>`,
     "</head>",
     "<body>",
     headerSection(run.info, run.rows),
-    section(
-      "accuracy",
-      "Accuracy vs length",
-      `${note}\n<div class="chart"><canvas id="chart-accuracy"></canvas></div>`,
-    ),
-    section(
-      "prefill",
-      "Prefill throughput vs length",
-      '<div class="chart"><canvas id="chart-prefill"></canvas></div>',
-    ),
+    headlineSection(headline(groups)),
+    heatmapSection(data.heatmaps),
+    lineChartSections(),
+    agreementSection(agreement(run.rows)),
     resultsSection(groups),
     failuresSection(run.rows),
     rowsSection(run.rows),
     opSupportSection(run.info),
-    configSection(run.info),
-    `<script type="application/json" id="report-data">${jsonForScript(chartData(groups))}</script>`,
+    configSection(run.info, run.rows),
+    `<script type="application/json" id="report-data">${jsonForScript(data)}</script>`,
     `<script>${inlineScript(assets.chartJs, "Chart.js")}</script>`,
+    `<script>${inlineScript(assets.matrixJs, "chartjs-chart-matrix")}</script>`,
     `<script>${inlineScript(assets.client, "html_client.js")}</script>`,
     "</body>",
     "</html>",

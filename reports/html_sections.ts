@@ -16,6 +16,7 @@ import {
   formatCompact,
   formatLength,
   formatPercent,
+  statusTally,
   truncate,
 } from "./format.ts";
 import { type Cell, htmlTable, raw } from "./html_table.ts";
@@ -61,7 +62,7 @@ export function resultsSection(groups: readonly Group[]): string {
     g.length_actual_median === null ? "–" : String(g.length_actual_median),
     g.n,
     g.n_ok,
-    raw(`<span class="not-ok">${escapeHtml(notOk(g))}</span>`),
+    raw(`<span class="not-ok">${escapeHtml(statusTally(g.status_counts))}</span>`),
     accuracyCell(g.greedy),
     accuracyCell(g.teacher_forced),
     formatCompact(g.prefill_tokens_per_s_median),
@@ -178,9 +179,30 @@ export function opSupportSection(info: RunInfo): string {
   );
 }
 
-/** The resolved run config, as JSON. */
-export function configSection(info: RunInfo): string {
-  return section("config", "Run config", `<pre>${escapeHtml(JSON.stringify(info.config, null, 2))}</pre>`);
+/**
+ * The environment and every knob of the run, as run.json holds them. A folder that several invocations
+ * wrote into (say f64, then f32) keeps the last one's config; the variants found only in the rows are
+ * named so that a reader is not misled.
+ */
+export function configSection(info: RunInfo, rows: readonly ResultRow[]): string {
+  const resolved = info.config.backends_resolved;
+  const configured = new Set(
+    typeof resolved === "object" && resolved !== null ? Object.values(resolved).map(String) : [],
+  );
+  const inRows = [...new Set(rows.map((r) => `${r.backend}/${r.dtype}`))].sort();
+  const others = inRows.filter((v) => !configured.has(v));
+  const note = others.length === 0 || configured.size === 0
+    ? ""
+    : `<p class="note">This config is the last invocation's (${
+      escapeHtml([...configured].join(", "))
+    }); rows from earlier invocations into the same folder also ran ${escapeHtml(others.join(", "))}.</p>\n`;
+  const json = (value: unknown) => `<pre>${escapeHtml(JSON.stringify(value, null, 2))}</pre>`;
+  return section(
+    "config",
+    "Environment and run config",
+    `${note}<h3>Config</h3>\n${json(info.config)}\n<h3>Environment</h3>\n${json(info.environment)}\n` +
+      `<h3>Commit</h3>\n${json(info.commit)}`,
+  );
 }
 
 /** A titled section; `id` and `title` are literals of this module, `body` is escaped markup. */
@@ -198,12 +220,6 @@ function longText(text: string): Cell {
   const short = truncate(text, TEXT_MAX);
   if (short === text) return raw(`<code class="text">${escapeHtml(text)}</code>`);
   return raw(`<code class="text" title="${escapeHtml(text)}">${escapeHtml(short)}</code>`);
-}
-
-/** "4 oom, 1 timeout", or empty when every row is ok. */
-function notOk(g: Group): string {
-  return Object.entries(g.status_counts).filter(([s, c]) => s !== "ok" && c > 0).map(([s, c]) => `${c} ${s}`)
-    .join(", ");
 }
 
 function flag(value: boolean | null): string {

@@ -2,12 +2,30 @@
 // (rows and run.json) escaped so that none of it becomes markup.
 
 import assert from "node:assert/strict";
-import type { ReportAssets } from "./assets.ts";
-import { renderHtml } from "./html.ts";
-import { HOSTILE, makeFailedRow, makeRow, makeRunInfo, syntheticRun } from "./testdata/synthetic.ts";
+import { loadAssets, type ReportAssets } from "./assets.ts";
+import { renderHtml, type ReportData } from "./html.ts";
+import {
+  HOSTILE,
+  makeFailedRow,
+  makeRow,
+  makeRunInfo,
+  SYNTHETIC_MODELS,
+  SYNTHETIC_VARIANTS,
+  syntheticRun,
+} from "./testdata/synthetic.ts";
 
 /** Stand-ins for the inlined scripts: the page structure is what is tested here. */
-const ASSETS: ReportAssets = { chartJs: "/* Chart.js stand-in */", client: "/* client stand-in */" };
+const ASSETS: ReportAssets = {
+  chartJs: "/* Chart.js stand-in */",
+  matrixJs: "/* matrix plugin stand-in */",
+  client: "/* client stand-in */",
+};
+
+function reportData(html: string): ReportData {
+  const block = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s);
+  assert.ok(block, "JSON block");
+  return JSON.parse(block[1]);
+}
 /** Breaks out of a double-quoted attribute. */
 const ATTRIBUTE_BREAK = `" onmouseover="alert(2)" x="`;
 
@@ -21,6 +39,8 @@ function hostileRun() {
   };
   const rows = [
     makeRow({ ...everywhere, output: HOSTILE, correct: false }),
+    // The same sample on a second (hostile) dtype: an agreement row whose every name is hostile.
+    makeRow({ ...everywhere, dtype: `${HOSTILE}2`, output: "12345" }),
     makeRow({ ...everywhere, sample: 1, output: `${ATTRIBUTE_BREAK}${"y".repeat(200)}` }),
     makeFailedRow("error", HOSTILE, { ...everywhere, sample: 2 }),
     makeFailedRow("oom", `${ATTRIBUTE_BREAK}${"z".repeat(200)}${HOSTILE}`, { ...everywhere, sample: 3 }),
@@ -37,24 +57,92 @@ function hostileRun() {
   return { info, rows };
 }
 
-Deno.test("renderHtml has every section and the chart canvases", () => {
+Deno.test("renderHtml has every section, in order, and the chart canvases", () => {
   const html = renderHtml(syntheticRun(), ASSETS);
   assert.match(html, /^<!DOCTYPE html>/);
-  for (const id of ["accuracy", "prefill", "results", "failures", "rows", "ops", "config"]) {
-    assert.ok(html.includes(`<section id="${id}">`), `section ${id}`);
+  const ids = [
+    "headline",
+    "heatmaps",
+    "accuracy",
+    "prefill",
+    "decode",
+    "memory",
+    "agreement",
+    "results",
+    "failures",
+    "rows",
+    "ops",
+    "config",
+  ];
+  const positions = ids.map((id) => html.indexOf(`<section id="${id}">`));
+  for (const [i, id] of ids.entries()) assert.ok(positions[i] > 0, `section ${id}`);
+  assert.deepEqual([...positions].sort((a, b) => a - b), positions, "sections in page order");
+  for (const id of ["accuracy", "prefill", "decode", "memory-device", "memory-host"]) {
+    assert.ok(html.includes(`<canvas id="chart-${id}">`), `canvas chart-${id}`);
   }
-  assert.ok(html.includes('<canvas id="chart-accuracy">') && html.includes('<canvas id="chart-prefill">'));
+  for (let i = 0; i < 8; i++) assert.ok(html.includes(`<canvas id="heatmap-${i}"`), `canvas heatmap-${i}`);
+  assert.ok(!html.includes('id="heatmap-8"'));
   assert.ok(html.includes("<h1>Run 2025-01-01T00-00-00Z-test</h1>"));
-  assert.ok(html.includes("0123456789abcdef0123456789abcdef01234567 (git)"));
-  assert.ok(html.includes(ASSETS.chartJs) && html.includes(ASSETS.client));
+  assert.ok(html.includes("0123456789abcdef0123456789abcdef01234567"));
+  for (const script of Object.values(ASSETS)) assert.ok(html.includes(script));
 });
 
-Deno.test("renderHtml puts the chart data in a JSON block the script can parse", () => {
+Deno.test("renderHtml puts the chart and heatmap data in a JSON block the script can parse", () => {
+  const data = reportData(renderHtml(syntheticRun(), ASSETS));
+  const expected = SYNTHETIC_MODELS.flatMap((m) =>
+    SYNTHETIC_VARIANTS.map((v) => `${m} · ${v.backend} · ${v.dtype}`)
+  ).sort();
+  assert.deepEqual(data.series.map((s) => s.label).sort(), expected);
+  assert.deepEqual(data.heatmaps.map((h) => h.label).sort(), expected);
+  assert.deepEqual(Object.keys(data.status_colors), ["oom", "timeout", "error", "unsupported", "skipped"]);
+  assert.equal(new Set(Object.values(data.status_colors)).size, 5, "a colour per status");
+});
+
+Deno.test("renderHtml's headline and agreement tables show the synthetic sweep's values", () => {
   const html = renderHtml(syntheticRun(), ASSETS);
-  const block = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s);
-  assert.ok(block, "JSON block");
-  const data = JSON.parse(block[1]);
-  assert.equal(data.series.length, 8);
+  const headline = html.slice(
+    html.indexOf('<section id="headline">'),
+    html.indexOf('<section id="heatmaps">'),
+  );
+  // 4 models × 2 variants, none passes (4 rows per length < 20).
+  assert.equal(headline.match(/<tr><td>/g)?.length, 8);
+  assert.equal(headline.match(/4K: n = 4 &lt; 20/g)?.length, 8);
+  const agreement = html.slice(
+    html.indexOf('<section id="agreement">'),
+    html.indexOf('<section id="results">'),
+  );
+  // ramba: 16 shared ok samples, 15 identical (one webgpu output is hostile).
+  assert.match(
+    agreement,
+    /<td>ramba<\/td><td>reference · f32<\/td><td>webgpu · f16<\/td><td class="num">16<\/td>/,
+  );
+  assert.ok(agreement.includes("93.8% (15/16)"));
+});
+
+Deno.test("renderHtml notes variants that the rows hold but run.json's config does not", () => {
+  const run = syntheticRun();
+  run.info.config = { ...run.info.config, backends_resolved: { reference: "reference/f32" } };
+  assert.match(
+    renderHtml(run, ASSETS),
+    /config is the last invocation's \(reference\/f32\); rows from earlier invocations into the same folder also ran webgpu\/f16/,
+  );
+});
+
+Deno.test("renderHtml with the real scripts stays under 1.5 MB for a large sweep", async () => {
+  // 4 models × 2 variants × 15 lengths (4K to 64M) × 4 samples, plus the real inlined scripts.
+  const lengths = Array.from({ length: 15 }, (_, i) => 4096 * 2 ** i);
+  const rows = SYNTHETIC_MODELS.flatMap((model) =>
+    SYNTHETIC_VARIANTS.flatMap(({ backend, dtype }) =>
+      lengths.flatMap((length_requested) =>
+        [0, 1, 2, 3].map((sample) =>
+          makeRow({ model, backend, dtype, length_requested, sample, depth: [0.25, 0.75][sample % 2] })
+        )
+      )
+    )
+  );
+  const html = renderHtml({ info: makeRunInfo(), rows }, await loadAssets());
+  const bytes = new TextEncoder().encode(html).length;
+  assert.ok(bytes < 1.5e6, `index.html is ${bytes} bytes`);
 });
 
 Deno.test("renderHtml escapes hostile text from rows and run.json everywhere", () => {
@@ -62,14 +150,22 @@ Deno.test("renderHtml escapes hostile text from rows and run.json everywhere", (
   assert.ok(!html.includes(HOSTILE), "raw hostile string present");
   assert.ok(!/<img/i.test(html), "an <img> tag got through");
   assert.ok(!html.includes(ATTRIBUTE_BREAK), "an attribute break got through");
-  // Exactly our three script blocks open and close.
-  assert.equal(html.match(/<script/gi)?.length, 3);
-  assert.equal(html.match(/<\/script/gi)?.length, 3);
+  // Exactly our four script blocks open and close.
+  assert.equal(html.match(/<script/gi)?.length, 4);
+  assert.equal(html.match(/<\/script/gi)?.length, 4);
   // The text is still there, escaped, for a reader.
   assert.ok(html.includes("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
-  // The chart data still round-trips the hostile label.
-  const block = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)!;
-  assert.ok(JSON.parse(block[1]).series[0].label.startsWith(HOSTILE));
+  // The chart data still round-trips the hostile label and the heatmap's failure messages.
+  const data = reportData(html);
+  assert.ok(data.series[0].label.startsWith(HOSTILE));
+  assert.ok(data.heatmaps[0].label.startsWith(HOSTILE));
+  assert.ok(data.heatmaps.some((h) => h.cells.some((c) => c.messages.includes(`error: ${HOSTILE}`))));
+  // The agreement table has the hostile pair, escaped.
+  const agreement = html.slice(
+    html.indexOf('<section id="agreement">'),
+    html.indexOf('<section id="results">'),
+  );
+  assert.ok(agreement.includes("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;2"));
 });
 
 Deno.test("renderHtml refuses a script that would close its own block", () => {

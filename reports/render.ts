@@ -29,7 +29,8 @@ export async function renderReport(dir: string): Promise<void> {
   await writeAtomic(`${dir}/index.html`, renderHtml(run, assets));
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
+/** Writes `text` to a temporary name beside `path`, then renames it into place. */
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const temporary = `${path}.tmp`;
   try {
     await Deno.writeTextFile(temporary, text);

@@ -1,5 +1,6 @@
 /**
- * summary.md: the run's provenance, then per task three tables (greedy accuracy, teacher-forced
+ * summary.md: the run's provenance, the headline (longest passing length per model × backend × dtype ×
+ * task, see headline.ts), then per task three tables (greedy accuracy, teacher-forced
  * accuracy, median prefill tokens/s) with a row per model × backend × dtype and a column per length,
  * then the non-ok rows by status. Plain enough to read with `cat`.
  *
@@ -9,6 +10,7 @@
 import { STATUSES } from "../runner/result.ts";
 import { aggregate, type Group, untrainedModels } from "./aggregate.ts";
 import { groupFailures } from "./failures.ts";
+import { headline, HEADLINE_RULE } from "./headline.ts";
 import {
   formatAccuracy,
   formatBytes,
@@ -49,11 +51,38 @@ export function renderSummary(run: LoadedRun): string {
   if (untrained.length > 0) {
     out.push("", `**Untrained random weights: ${untrained.join(", ")}. Their accuracy is chance.**`);
   }
+  out.push("", ...headlineSection(groups));
   for (const task of unique(groups.map((g) => g.task))) {
     out.push("", ...taskSection(task, groups.filter((g) => g.task === task)));
   }
   out.push("", ...failureSection(run), "");
   return out.join("\n");
+}
+
+function headlineSection(groups: Group[]): string[] {
+  const rows = headline(groups).map((h) => [
+    h.model,
+    h.backend,
+    h.dtype,
+    h.task,
+    h.longest_passing === null ? "none" : formatLength(h.longest_passing),
+    h.stop_reason === "" ? "every length passes" : h.stop_reason,
+  ]);
+  return [
+    "## Headline",
+    "",
+    `Longest length whose greedy accuracy has a Wilson 95% lower bound ≥ ${HEADLINE_RULE.lower} over ` +
+    `n ≥ ${HEADLINE_RULE.minRows} rows, every shorter length passing too.`,
+    "",
+    markdownTable(["model", "backend", "dtype", "task", "longest passing", "stops at"], rows, [
+      "left",
+      "left",
+      "left",
+      "left",
+      "right",
+      "left",
+    ]),
+  ];
 }
 
 function taskSection(task: string, groups: Group[]): string[] {

@@ -20,7 +20,9 @@ Deno.test("renderSummary has a table per task with a column per length", () => {
   }
   assert.match(md, /^\| model +\| backend +\| dtype \| +4K \| +64K \| +1M \| +16M \|$/m);
   // ramba on webgpu at 64K: 3 of 4 greedy (one is the hostile output), 4 of 4 teacher-forced.
-  const ramba = md.split("\n").filter((l) => /^\| ramba +\| webgpu/.test(l));
+  const ramba = md.slice(md.indexOf("## Task passkey")).split("\n").filter((l) =>
+    /^\| ramba +\| webgpu/.test(l)
+  );
   assert.equal(ramba.length, 3);
   assert.match(ramba[0], /\| 1\.00 \(4\/4\) \| 0\.75 \(3\/4\) \|/);
   assert.match(ramba[1], /\| 1\.00 \(4\/4\) \| 1\.00 \(4\/4\) \|/);
@@ -50,4 +52,10 @@ Deno.test("renderSummary lists non-ok rows by status with truncated messages", (
 
 Deno.test("renderSummary says so when every row is ok", () => {
   assert.match(renderSummary({ info: makeRunInfo(), rows: [makeRow()] }), /## Non-ok rows\n\nNone\./);
+});
+
+Deno.test("renderSummary has the headline table", () => {
+  const md = renderSummary(syntheticRun());
+  assert.ok(md.indexOf("## Headline") < md.indexOf("## Task passkey"));
+  assert.match(md, /^\| ramba +\| webgpu +\| f16 +\| passkey \| +none \| 4K: n = 4 < 20 \|$/m);
 });

@@ -1,12 +1,15 @@
 /**
  * Opens a rendered report in headless Chromium from file:// and checks that it is whole offline: no
- * request leaves file://, no console or page errors, every chart exists with one non-empty dataset
- * per model × backend × dtype and has drawn pixels, and a hostile model output stays text.
+ * request leaves file://, no console or page errors, each section's charts exist — every line chart
+ * with one non-empty dataset per model × backend × dtype, one heatmap per model × backend × dtype —
+ * and have drawn pixels in their plot areas, status cells of the heatmaps are drawn in their status
+ * colour with their message on hover, and a hostile model output stays text.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { STATUS_COLORS } from "../../reports/html_findings.ts";
 import {
   HOSTILE,
   SYNTHETIC_MODELS,
@@ -14,6 +17,15 @@ import {
   syntheticRun,
 } from "../../reports/testdata/synthetic.ts";
 import { renderReport } from "../../reports/render.ts";
+
+/** The sections with charts, and the canvases each must hold. */
+const SECTION_CHARTS: Record<string, string[]> = {
+  heatmaps: Array.from({ length: 8 }, (_, i) => `heatmap-${i}`),
+  accuracy: ["chart-accuracy"],
+  prefill: ["chart-prefill"],
+  decode: ["chart-decode"],
+  memory: ["chart-memory-device", "chart-memory-host"],
+};
 
 const CHROMIUM = "/usr/bin/chromium";
 const chromiumMissing = !exists(CHROMIUM);
@@ -27,6 +39,7 @@ interface PageGlobals {
   document: {
     querySelectorAll(selector: "canvas"): Iterable<PageCanvas>;
     querySelectorAll(selector: string): { length: number };
+    getElementById(id: string): PageCanvas;
     body: { textContent: string | null };
   };
   Chart?: { getChart(canvas: PageCanvas): PageChart | undefined };
@@ -36,6 +49,9 @@ interface PageCanvas {
   id: string;
   width: number;
   clientWidth: number;
+  closest(selector: "section"): { id: string } | null;
+  scrollIntoView(options: { block: "center" }): void;
+  getBoundingClientRect(): { left: number; top: number };
   getContext(
     kind: "2d",
   ): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
@@ -44,16 +60,35 @@ interface PageCanvas {
 interface PageChart {
   chartArea: { left: number; top: number; right: number; bottom: number };
   data: { datasets: { label?: string; data: unknown[] }[] };
-  getDatasetMeta(index: number): { data: { y: number }[] };
+  getDatasetMeta(index: number): {
+    data: {
+      x: number;
+      y: number;
+      width?: number;
+      height?: number;
+      getCenterPoint(): { x: number; y: number };
+    }[];
+  };
+  tooltip: { body?: { lines: string[] }[] };
 }
 
 /** What the page reports about one chart. */
 interface ChartProbe {
   id: string;
+  section: string;
   exists: boolean;
   labels: string[];
   nonEmpty: boolean[];
   drawnPixels: number;
+}
+
+/** A heatmap cell of a given state: its colour near its corner and its centre in viewport pixels. */
+interface CellProbe {
+  /** Whether the smallest depth's row is drawn above the next one (cells go length-major). */
+  firstDepthOnTop: boolean;
+  rgb: number[];
+  pageX: number;
+  pageY: number;
 }
 
 Deno.test({
@@ -103,7 +138,21 @@ Deno.test({
       await page.goto(new URL(`file://${htmlPath}`).href, { waitUntil: "load" });
       const charts = await page.evaluate(probeCharts);
       for (const c of charts) {
-        console.log(`${c.id}: ${c.labels.length} datasets, ${c.drawnPixels} opaque plot pixels`);
+        console.log(`${c.section}/${c.id}: ${c.labels.length} datasets, ${c.drawnPixels} opaque plot pixels`);
+      }
+      // Status cells: transformer runs out of memory at 16M; swa-hsa on webgpu is unsupported there.
+      const unsupported = await page.evaluate(probeCell, {
+        label: "swa-hsa · webgpu · f16",
+        state: "unsupported",
+      });
+      // Probed last, so that its canvas is the one scrolled into view when the mouse moves.
+      const oom = await page.evaluate(probeCell, { label: "transformer · reference · f32", state: "oom" });
+      await page.mouse.move(oom.pageX, oom.pageY);
+      let hover: string[] = [];
+      // Chart.js handles the move on the next animation frame.
+      for (let i = 0; i < 40 && hover.length === 0; i++) {
+        await page.waitForTimeout(25);
+        hover = await page.evaluate(tooltipLines, "transformer · reference · f32");
       }
       const shot = `${await Deno.makeTempDir({ prefix: "report_shot_" })}/report.png`;
       await page.screenshot({ path: shot, fullPage: true });
@@ -122,17 +171,33 @@ Deno.test({
       assert.deepEqual(hostileAsText, { images: 0, found: true }, "hostile output shown as text, no <img>");
       const expected = SYNTHETIC_MODELS.flatMap((m) =>
         SYNTHETIC_VARIANTS.map((v) => `${m} · ${v.backend} · ${v.dtype}`)
-      );
-      assert.deepEqual(charts.map((c) => c.id), ["chart-accuracy", "chart-prefill"]);
+      ).sort();
+      // Each section holds its charts, and no other canvas exists.
+      const bySection: Record<string, string[]> = {};
+      for (const c of charts) (bySection[c.section] ??= []).push(c.id);
+      assert.deepEqual(bySection, SECTION_CHARTS, "charts by section");
       for (const chart of charts) {
         assert.ok(chart.exists, `${chart.id}: no Chart instance`);
-        assert.deepEqual([...chart.labels].sort(), [...expected].sort(), `${chart.id}: dataset labels`);
         assert.ok(chart.nonEmpty.every((v) => v), `${chart.id}: a dataset has no drawn point`);
         assert.ok(
           chart.drawnPixels > 500,
           `${chart.id}: only ${chart.drawnPixels} drawn pixels in the plot area`,
         );
+        if (chart.section !== "heatmaps") {
+          assert.deepEqual([...chart.labels].sort(), expected, `${chart.id}: dataset labels`);
+        } else {
+          assert.equal(chart.labels.length, 1, `${chart.id}: one dataset`);
+        }
       }
+      const heatmapLabels = charts.filter((c) => c.section === "heatmaps").flatMap((c) => c.labels).sort();
+      assert.deepEqual(heatmapLabels, expected, "one heatmap per model × backend × dtype");
+      assert.ok(oom.firstDepthOnTop, "depth 0.25 drawn above depth 0.75");
+      assertColor(oom.rgb, STATUS_COLORS.oom, "oom cell");
+      assertColor(unsupported.rgb, STATUS_COLORS.unsupported, "unsupported cell");
+      assert.ok(
+        hover.some((line) => line.startsWith("oom: Out of memory: KV cache needs")),
+        `hover shows the oom message: ${JSON.stringify(hover)}`,
+      );
     } finally {
       await browser.close();
     }
@@ -150,7 +215,8 @@ function probeCharts(): ChartProbe[] {
   const { document, Chart } = globalThis as unknown as PageGlobals;
   return [...document.querySelectorAll("canvas")].map((canvas) => {
     const chart = Chart?.getChart(canvas);
-    if (!chart) return { id: canvas.id, exists: false, labels: [], nonEmpty: [], drawnPixels: 0 };
+    const section = canvas.closest("section")?.id ?? "";
+    if (!chart) return { id: canvas.id, section, exists: false, labels: [], nonEmpty: [], drawnPixels: 0 };
     const area = chart.chartArea;
     const scale = canvas.width / canvas.clientWidth;
     const x = Math.ceil((area.left + 2) * scale);
@@ -162,6 +228,7 @@ function probeCharts(): ChartProbe[] {
     for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 200) drawnPixels++;
     return {
       id: canvas.id,
+      section,
       exists: true,
       labels: chart.data.datasets.map((d) => String(d.label)),
       nonEmpty: chart.data.datasets.map((d, i) =>
@@ -170,6 +237,58 @@ function probeCharts(): ChartProbe[] {
       drawnPixels,
     };
   });
+}
+
+/**
+ * Runs in the page: finds the heatmap labelled `label`, its first cell in state `state`, and returns
+ * the colour 3 px inside the cell's top-left corner (clear of the centred text) and, with the canvas
+ * scrolled into view, the cell's centre in viewport coordinates (as the mouse takes them).
+ */
+function probeCell({ label, state }: { label: string; state: string }): CellProbe {
+  const { document, Chart } = globalThis as unknown as PageGlobals;
+  for (const canvas of document.querySelectorAll("canvas")) {
+    const chart = Chart?.getChart(canvas);
+    if (!chart || chart.data.datasets[0]?.label !== label || !canvas.id.startsWith("heatmap-")) continue;
+    const cells = chart.data.datasets[0].data as { state: string }[];
+    const index = cells.findIndex((c) => c.state === state);
+    if (index < 0) throw new Error(`No ${state} cell in heatmap ${label}`);
+    canvas.scrollIntoView({ block: "center" }); // so that the mouse can reach it
+    const element = chart.getDatasetMeta(0).data[index];
+    const scale = canvas.width / canvas.clientWidth;
+    const pixel = canvas.getContext("2d").getImageData(
+      Math.round((element.x + 3) * scale),
+      Math.round((element.y + 3) * scale),
+      1,
+      1,
+    ).data;
+    const centre = element.getCenterPoint();
+    const rect = canvas.getBoundingClientRect();
+    const meta = chart.getDatasetMeta(0).data;
+    return {
+      firstDepthOnTop: meta[0].y < meta[1].y,
+      rgb: [pixel[0], pixel[1], pixel[2]],
+      pageX: rect.left + centre.x,
+      pageY: rect.top + centre.y,
+    };
+  }
+  throw new Error(`No heatmap labelled ${label}`);
+}
+
+/** Runs in the page: the body lines of the tooltip of the heatmap labelled `label`. */
+function tooltipLines(label: string): string[] {
+  const { document, Chart } = globalThis as unknown as PageGlobals;
+  for (const canvas of document.querySelectorAll("canvas")) {
+    const chart = Chart?.getChart(canvas);
+    if (chart && canvas.id.startsWith("heatmap-") && chart.data.datasets[0]?.label === label) {
+      return (chart.tooltip.body ?? []).flatMap((b) => b.lines);
+    }
+  }
+  return [];
+}
+
+function assertColor(rgb: number[], hex: string, what: string): void {
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  assert.ok(rgb.every((v, i) => Math.abs(v - want[i]) <= 3), `${what}: drawn rgb(${rgb}) is not ${hex}`);
 }
 
 function exists(path: string): boolean {

@@ -1,0 +1,147 @@
+/**
+ * Backend agreement: the same model (same weights) run on the same samples (same `sample_key`) by two
+ * backends or precisions should give the same answers. For each pair of variants of a model, over the
+ * samples both ran ok: the fraction of identical greedy outputs, the first answer position at which
+ * any pair of outputs diverges, and the largest difference of the teacher-forced logits.
+ *
+ * @module
+ */
+
+import type { AnswerLogit, ResultRow } from "../runner/result.ts";
+import { compareText } from "./aggregate.ts";
+
+/** Agreement of two variants of one model. */
+export interface AgreementPair {
+  /** Model name. */
+  model: string;
+  /** The pair's first variant, "backend · dtype" (the one that sorts first). */
+  a: string;
+  /** The pair's second variant. */
+  b: string;
+  /** Samples both variants ran ok. */
+  samples: number;
+  /** Of those, samples whose greedy outputs are byte for byte equal. */
+  identical: number;
+  /** identical / samples; null when no sample is shared. */
+  identical_fraction: number | null;
+  /**
+   * Earliest answer position (0-based byte = token of the byte-level tokenizer) where two greedy
+   * outputs differ, over all shared samples; null when none differs.
+   */
+  first_divergence: number | null;
+  /** sample_key of the sample with that earliest divergence. */
+  first_divergence_sample: string | null;
+  /** Answer positions compared under teacher forcing (both rows have answer_logits there). */
+  positions: number;
+  /** Of those, positions whose argmax token agrees. */
+  argmax_agree: number;
+  /**
+   * Largest |Δ| over positions of the expected token's logit and of logsumexp; null when no position
+   * was compared.
+   */
+  max_logit_diff: number | null;
+  /** sample_key of the sample with the largest logit difference. */
+  max_logit_diff_sample: string | null;
+}
+
+/**
+ * Pairs up every two variants (backend × dtype) of each model that share ok samples. Rows are matched
+ * on model name, weights and sample_key; a model run with other weights is another model here.
+ *
+ * @example
+ * ```ts
+ * for (const p of agreement(rows)) console.log(p.model, p.a, p.b, p.identical_fraction);
+ * ```
+ */
+export function agreement(rows: readonly ResultRow[]): AgreementPair[] {
+  // 1. model (name + weights) → variant → sample_key → row, ok rows only.
+  const models = new Map<string, Map<string, Map<string, ResultRow>>>();
+  for (const row of rows) {
+    if (row.status !== "ok") continue;
+    const model = JSON.stringify([row.model, row.weights_sha256, row.config_hash]);
+    const variant = `${row.backend} · ${row.dtype}`;
+    if (!models.has(model)) models.set(model, new Map());
+    const variants = models.get(model)!;
+    if (!variants.has(variant)) variants.set(variant, new Map());
+    variants.get(variant)!.set(row.sample_key, row);
+  }
+  // 2. Every pair of variants, over the samples both hold.
+  const pairs: AgreementPair[] = [];
+  for (const variants of models.values()) {
+    const names = [...variants.keys()].sort(compareText);
+    for (let i = 0; i < names.length; i++) {
+      for (let j = i + 1; j < names.length; j++) {
+        const pair = comparePair(variants.get(names[i])!, variants.get(names[j])!);
+        if (pair.samples > 0) pairs.push({ ...pair, a: names[i], b: names[j] });
+      }
+    }
+  }
+  return pairs.sort((x, y) =>
+    compareText(x.model, y.model) || compareText(x.a, y.a) || compareText(x.b, y.b)
+  );
+}
+
+/** Compares the rows two variants hold for the same samples; `a` and `b` are filled in by the caller. */
+function comparePair(a: Map<string, ResultRow>, b: Map<string, ResultRow>): AgreementPair {
+  const pair: AgreementPair = {
+    model: a.values().next().value?.model ?? "",
+    a: "",
+    b: "",
+    samples: 0,
+    identical: 0,
+    identical_fraction: null,
+    first_divergence: null,
+    first_divergence_sample: null,
+    positions: 0,
+    argmax_agree: 0,
+    max_logit_diff: null,
+    max_logit_diff_sample: null,
+  };
+  const keys = [...a.keys()].filter((k) => b.has(k)).sort(compareText);
+  for (const key of keys) {
+    const [x, y] = [a.get(key)!, b.get(key)!];
+    pair.samples++;
+    const diverges = divergence(x.output ?? "", y.output ?? "");
+    if (diverges === null) pair.identical++;
+    else if (pair.first_divergence === null || diverges < pair.first_divergence) {
+      pair.first_divergence = diverges;
+      pair.first_divergence_sample = key;
+    }
+    const logits = compareLogits(x.answer_logits, y.answer_logits);
+    pair.positions += logits.positions;
+    pair.argmax_agree += logits.argmaxAgree;
+    if (logits.maxDiff !== null && (pair.max_logit_diff === null || logits.maxDiff > pair.max_logit_diff)) {
+      pair.max_logit_diff = logits.maxDiff;
+      pair.max_logit_diff_sample = key;
+    }
+  }
+  pair.identical_fraction = pair.samples === 0 ? null : pair.identical / pair.samples;
+  return pair;
+}
+
+/** First byte index where two outputs differ (a prefix differs at its end); null when equal. */
+export function divergence(x: string, y: string): number | null {
+  const [p, q] = [new TextEncoder().encode(x), new TextEncoder().encode(y)];
+  const n = Math.min(p.length, q.length);
+  for (let i = 0; i < n; i++) if (p[i] !== q[i]) return i;
+  return p.length === q.length ? null : n;
+}
+
+function compareLogits(
+  x: AnswerLogit[] | null,
+  y: AnswerLogit[] | null,
+): { positions: number; argmaxAgree: number; maxDiff: number | null } {
+  if (x === null || y === null) return { positions: 0, argmaxAgree: 0, maxDiff: null };
+  const positions = Math.min(x.length, y.length);
+  let argmaxAgree = 0;
+  let maxDiff: number | null = null;
+  for (let i = 0; i < positions; i++) {
+    if (x[i].argmax_id === y[i].argmax_id) argmaxAgree++;
+    const d = Math.max(
+      Math.abs(x[i].expected_logit - y[i].expected_logit),
+      Math.abs(x[i].logsumexp - y[i].logsumexp),
+    );
+    maxDiff = maxDiff === null ? d : Math.max(maxDiff, d);
+  }
+  return { positions, argmaxAgree, maxDiff };
+}
