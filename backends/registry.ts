@@ -12,6 +12,7 @@ import {
   OP_NAMES,
   type OpName,
 } from "./backend.ts";
+import { cudaFactory } from "./cuda/mod.ts";
 import { referenceFactory } from "./reference/mod.ts";
 
 /** A backend that this version does not ship yet: always unavailable, with the reason. */
@@ -26,7 +27,7 @@ function notYetFactory(name: BackendName, reason: string): BackendFactory {
 }
 
 const FACTORIES: Record<BackendName, BackendFactory> = {
-  cuda: notYetFactory("cuda", "not implemented in this version yet (CUDA library over Deno FFI is planned)"),
+  cuda: cudaFactory,
   webgpu: notYetFactory("webgpu", "not implemented in this version yet (WGSL shaders are planned)"),
   onnx: notYetFactory("onnx", "not implemented in this version yet (ONNX Runtime session is planned)"),
   reference: referenceFactory,
