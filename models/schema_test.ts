@@ -72,3 +72,19 @@ Deno.test("shipped configs: module lists, tensor tables and parameter budgets", 
   assert.ok(Math.max(...values) <= 2_000_000, JSON.stringify(counts));
   assert.ok(Math.max(...values) / Math.min(...values) <= 1.15, JSON.stringify(counts));
 });
+
+Deno.test("random weights follow the reference init: A_log = log(1..n_h), D = 1, norms 1", async () => {
+  const { randomWeights } = await import("./weights.ts");
+  const c = resolveConfig(base(), "ramba");
+  const w = randomWeights(c, tensorSpecs(c), 0);
+  assert.deepEqual(
+    [...w.get("backbone.layers.0.mixer.A_log")!.data],
+    [0, 1, 2, 3, 4, 5, 6, 7].map((i) => Math.log(i + 1)),
+  );
+  assert.ok(w.get("backbone.layers.0.mixer.D")!.data.every((v) => v === 1));
+  assert.ok(w.get("backbone.norm_f.weight")!.data.every((v) => v === 1));
+  const dt = w.get("backbone.layers.0.mixer.dt_bias")!.data; // softplus(dt_bias) in [1e-3, 1e-1]
+  assert.ok(
+    dt.every((v) => Math.log1p(Math.exp(v)) >= 1e-3 - 1e-12 && Math.log1p(Math.exp(v)) <= 0.1 + 1e-12),
+  );
+});

@@ -152,7 +152,7 @@ export function randomWeights(
     const rng = createRng(seedFrom(["weights", seed, s.name]));
     const n = s.shape.reduce((a, b) => a * b, 1);
     const data = new Float64Array(n);
-    const leaf = s.name.slice(s.name.lastIndexOf(".", s.name.length - 8) + 1);
+    const leaf = s.name.slice(s.name.lastIndexOf(".") + 1);
     if (/norm(_f)?\.weight$|layernorm\.weight$/.test(s.name)) data.fill(1);
     else if (leaf === "A_log") { for (let i = 0; i < n; i++) data[i] = Math.log(i + 1); }
     else if (leaf === "D") data.fill(1);
