@@ -274,10 +274,35 @@ export interface Backend {
   resetPeak(): void;
   /** How this backend times work, for the `timing_method` field. */
   readonly timingMethod: string;
+  /**
+   * A stopwatch on the device's own clock (CUDA events), where the backend has one; callers time with the
+   * host clock after `synchronize()` otherwise.
+   */
+  createTimer?(): DeviceTimer;
+  /**
+   * A mark of the allocations so far: {@link Backend.releaseSince} frees every tensor allocated after it
+   * that is still alive. The runner uses the pair to reclaim what a failed forward (out of memory, timeout)
+   * left behind, so the next cell starts from the same memory.
+   */
+  mark(): number;
+  /** Frees every live tensor allocated after `mark`; returns how many it freed. */
+  releaseSince(mark: number): number;
   /** The ops. */
   readonly ops: Ops;
   /** Frees everything. */
   close(): void;
+}
+
+/** A device-side stopwatch; `start` and `stop` are enqueued like ops. */
+export interface DeviceTimer {
+  /** Records the start point on the device's queue. */
+  start(): void;
+  /** Records the stop point on the device's queue. */
+  stop(): void;
+  /** Milliseconds from the last start to the last stop; waits until the stop point is reached. */
+  elapsedMs(): number;
+  /** Releases the timer's device resources. */
+  dispose(): void;
 }
 
 /** Whether a backend can run here, and why not. */

@@ -4,7 +4,7 @@
  * forward over T = 800 tokens (12 complete chunks, so top-8 really prunes); a checkpoint restores.
  */
 import assert from "node:assert/strict";
-import type { Tensor } from "../backends/backend.ts";
+import { OutOfMemoryError, type Tensor } from "../backends/backend.ts";
 import { ReferenceBackend } from "../backends/reference/mod.ts";
 import { parameterCount, resolveConfig, tensorSpecs } from "./schema.ts";
 import { Model, requiredOps } from "./session.ts";
@@ -153,6 +153,37 @@ Deno.test("checkpoint/restore returns a session to the same logits", async () =>
     s.dispose();
     model.dispose();
   }
+});
+
+Deno.test("out of memory midway through a forward: releaseSince frees what the forward left behind", () => {
+  const host = hostModel("ramba-tiny");
+  // Measure what a 600-token forward needs at most, then allow a little less than that.
+  const probe = new ReferenceBackend("f64");
+  const probeModel = new Model(probe, host);
+  const base = probe.memory().currentBytes;
+  probe.resetPeak();
+  const ps = probeModel.session();
+  probe.dispose(ps.forward(tokens(600, 5)));
+  ps.dispose();
+  const need = probe.memory().peakBytes - base;
+  probeModel.dispose();
+
+  const b = new ReferenceBackend("f64", { memoryLimitBytes: base + need - 1 });
+  const model = new Model(b, host);
+  const before = b.memory().currentBytes;
+  const mark = b.mark();
+  const s = model.session();
+  assert.throws(() => s.forward(tokens(600, 5)), OutOfMemoryError);
+  s.dispose();
+  assert.ok(b.memory().currentBytes > before, "the failed forward should leave intermediates alive");
+  assert.ok(b.releaseSince(mark) > 0);
+  assert.equal(b.memory().currentBytes, before);
+  // The model still works after the release.
+  const again = model.session();
+  b.dispose(again.forward(tokens(100, 6)));
+  again.dispose();
+  assert.equal(b.memory().currentBytes, before);
+  model.dispose();
 });
 
 Deno.test("requiredOps lists what each architecture calls", () => {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Tensor } from "../backends/backend.ts";
+import type { Backend, DeviceTimer, Tensor } from "../backends/backend.ts";
 import type { Model } from "../models/session.ts";
 import type { TaskSample } from "../tasks/task.ts";
 import type { AnswerLogit } from "./result.ts";
@@ -61,6 +61,7 @@ export async function runSample(
   const check = (where: string) => {
     if (performance.now() > opts.deadline) throw new TimeoutError(`Cell timeout reached during ${where}`);
   };
+  const clock = new Stopwatch(b);
   const session = model.session();
   try {
     // 1. Prefill, segment by segment; only the last segment's last-position logits are kept.
@@ -69,11 +70,8 @@ export async function runSample(
     for (const seg of sample.segments(opts.segmentTokens)) {
       check(`prefill at token ${done}`);
       const ids = Int32Array.from(seg);
-      await b.synchronize();
-      const t0 = performance.now();
-      const logits = session.forward(ids);
-      await b.synchronize();
-      prefillMs += performance.now() - t0;
+      const [logits, ms] = await clock.time(() => session.forward(ids));
+      prefillMs += ms;
       if (last) b.dispose(last);
       last = logits;
       done += ids.length;
@@ -107,11 +105,9 @@ export async function runSample(
         out.push(tok);
         if (out.length >= n + 4) break;
         check("greedy decoding");
-        await b.synchronize();
-        const t0 = performance.now();
-        const logits = session.step(tok);
+        const [logits, ms] = await clock.time(() => session.step(tok));
         const row = (await b.download(logits)) as Float64Array;
-        stepMs += performance.now() - t0;
+        stepMs += ms;
         steps++;
         b.dispose(logits);
         tok = rowStats(row, 0).argmax_id;
@@ -133,5 +129,41 @@ export async function runSample(
     }
   } finally {
     session.dispose();
+    clock.dispose();
+  }
+}
+
+/**
+ * Times enqueued device work: with the backend's device timer (CUDA events) where it has one, else with
+ * the host clock between two `synchronize()` calls.
+ */
+class Stopwatch {
+  #backend: Backend;
+  #timer: DeviceTimer | null;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+    this.#timer = backend.createTimer?.() ?? null;
+  }
+
+  /** Runs `work` (which enqueues device work) and returns its result with the milliseconds it took. */
+  async time<T>(work: () => T): Promise<[T, number]> {
+    const timer = this.#timer;
+    if (timer) {
+      timer.start();
+      const result = work();
+      timer.stop();
+      return [result, timer.elapsedMs()];
+    }
+    await this.#backend.synchronize();
+    const t0 = performance.now();
+    const result = work();
+    await this.#backend.synchronize();
+    return [result, performance.now() - t0];
+  }
+
+  /** Releases the device timer. */
+  dispose(): void {
+    this.#timer?.dispose();
   }
 }

@@ -373,6 +373,7 @@ async function measure(
   const hostPeak = new HostPeak();
   const deadline = cfg.cellTimeout > 0 ? t0 + cfg.cellTimeout * 1000 : Infinity;
   const row: ResultRow = { ...base, peak_host_method: hostPeak.method };
+  const mark = backend.mark();
   try {
     const r = await runSample(model, s, { segmentTokens: cfg.segment, deadline, hostPeak, onProgress });
     Object.assign(row, {
@@ -391,7 +392,10 @@ async function measure(
     row.status = status;
     row.message = message;
   }
+  // A forward that failed midway (out of memory, timeout) leaves its intermediates alive: free them, so
+  // the next cell starts from the memory this one started from. The peak is read before, so it stays.
   const mem = backend.memory();
+  backend.releaseSince(mark);
   row.peak_device_bytes = mem.peakBytes;
   row.peak_device_reported_bytes = mem.deviceUsedBytes;
   row.peak_host_bytes = hostPeak.peak();

@@ -7,6 +7,7 @@
  */
 import {
   type Backend,
+  type DeviceTimer,
   type DType,
   type MemoryInfo,
   OP_NAMES,
@@ -99,11 +100,9 @@ export class CudaBackend implements Backend {
   readonly name = "cuda" as const;
   /** Float precision (storage dtype of every float tensor). */
   readonly precision: CudaPrecision;
-  /**
-   * How callers time this backend: the host clock read after `synchronize()` (cudaStreamSynchronize);
-   * {@link eventTimer} gives CUDA-event times of a region for callers that want them.
-   */
-  readonly timingMethod = "host clock after cudaStreamSynchronize (CUDA events via eventTimer)";
+  /** How the runner times this backend: CUDA events through {@link CudaBackend.createTimer}. */
+  readonly timingMethod =
+    "CUDA events (cudaEventElapsedTime) around each prefill segment's forward and each decode step's kernels";
   /** The ops. */
   readonly ops: Ops;
   /** The library's symbols (for cuda_ops.ts). */
@@ -112,7 +111,9 @@ export class CudaBackend implements Backend {
   readonly ctx: bigint;
   /** Library dtype code of float tensors. */
   readonly floatCode: number;
-  #live = new Set<CudaTensor>();
+  /** Live tensors, each with its allocation serial (see mark/releaseSince). */
+  #live = new Map<CudaTensor, number>();
+  #serial = 0;
   #closed = false;
   #err = new Uint8Array(4096);
 
@@ -177,7 +178,7 @@ export class CudaBackend implements Backend {
       throw st === Status.OOM ? new OutOfMemoryError(msg) : new Error(msg);
     }
     const t = new CudaTensor(this, shape, dtype, out[0], bytes);
-    this.#live.add(t);
+    this.#live.set(t, ++this.#serial);
     return t;
   }
 
@@ -323,21 +324,21 @@ export class CudaBackend implements Backend {
   }
 
   /**
-   * A pair of CUDA events on this backend's stream: `start()` and `stop()` record them, `elapsed()`
+   * A pair of CUDA events on this backend's stream: `start()` and `stop()` record them, `elapsedMs()`
    * waits for the second and returns the milliseconds between them.
    */
-  eventTimer(): { start(): void; stop(): void; elapsed(): number; dispose(): void } {
+  createTimer(): DeviceTimer {
     const buf = new BigUint64Array(1);
-    this.check(this.lib.rc_event_create(this.ctx, buf), "eventTimer");
+    this.check(this.lib.rc_event_create(this.ctx, buf), "createTimer");
     const a = buf[0];
-    this.check(this.lib.rc_event_create(this.ctx, buf), "eventTimer");
+    this.check(this.lib.rc_event_create(this.ctx, buf), "createTimer");
     const b = buf[0];
     const ms = new Float64Array(1);
     return {
-      start: () => this.check(this.lib.rc_event_record(this.ctx, a), "eventTimer"),
-      stop: () => this.check(this.lib.rc_event_record(this.ctx, b), "eventTimer"),
-      elapsed: () => {
-        this.check(this.lib.rc_event_elapsed(this.ctx, a, b, ms), "eventTimer");
+      start: () => this.check(this.lib.rc_event_record(this.ctx, a), "createTimer"),
+      stop: () => this.check(this.lib.rc_event_record(this.ctx, b), "createTimer"),
+      elapsedMs: () => {
+        this.check(this.lib.rc_event_elapsed(this.ctx, a, b, ms), "createTimer");
         return ms[0];
       },
       dispose: () => {
@@ -347,10 +348,22 @@ export class CudaBackend implements Backend {
     };
   }
 
+  /** The allocation serial so far (see {@link Backend.mark}). */
+  mark(): number {
+    return this.#serial;
+  }
+
+  /** Frees every live tensor allocated after `mark`; returns how many. */
+  releaseSince(mark: number): number {
+    const late = [...this.#live].filter(([, serial]) => serial > mark).map(([t]) => t);
+    for (const t of late) this.dispose(t);
+    return late.length;
+  }
+
   /** Frees every live tensor and the context; the backend cannot be used afterwards. */
   close(): void {
     if (this.#closed) return;
-    for (const t of this.#live) t.release();
+    for (const t of this.#live.keys()) t.release();
     this.#live.clear();
     this.#closed = true;
     this.check(this.lib.rc_shutdown(this.ctx), "close");

@@ -11,6 +11,7 @@ import {
   OP_NAMES,
   type OpName,
   type Ops,
+  OutOfMemoryError,
   type Precision,
   type Tensor,
 } from "../backend.ts";
@@ -94,18 +95,26 @@ export class ReferenceBackend implements Backend, Allocator {
   readonly timingMethod = "performance.now (synchronous CPU)";
   /** The op set, bound to this instance's allocator. */
   readonly ops: Ops;
-  #live = new Set<RefTensor>();
+  /** Live tensors, each with its allocation serial (see mark/releaseSince). */
+  #live = new Map<RefTensor, number>();
+  #serial = 0;
   #currentBytes = 0;
   #peakBytes = 0;
   #closed = false;
   #pool = new BufferPool(POOL_LIMIT_BYTES);
+  #limitBytes: number;
 
-  /** Creates a backend computing at `precision` (`f64` or `f32`). */
-  constructor(precision: Precision = "f64") {
+  /**
+   * Creates a backend computing at `precision` (`f64` or `f32`). `memoryLimitBytes` caps what live
+   * tensors may hold (default: none, the host's memory); past it allocations throw OutOfMemoryError,
+   * as a device would.
+   */
+  constructor(precision: Precision = "f64", opts: { memoryLimitBytes?: number } = {}) {
     if (precision !== "f64" && precision !== "f32") {
       throw new Error(`Reference backend: precision ${precision} is not offered (f64, f32)`);
     }
     this.precision = precision;
+    this.#limitBytes = opts.memoryLimitBytes ?? Infinity;
     this.ops = {
       embedding: (table, ids) => embedding(this, table, ids),
       rmsNorm: (x, w, eps) => rmsNorm(this, x, w, eps),
@@ -152,6 +161,13 @@ export class ReferenceBackend implements Backend, Allocator {
       throw new Error(`Reference backend: shape ${shapeString(shape)} must be non-negative integers`);
     }
     if (dtype === "bf16") throw new Error("Reference backend: dtype bf16 is not offered (f64, f32, i32)");
+    const need = numElements(shape) * (dtype === "f64" ? 8 : 4);
+    if (this.#currentBytes + need > this.#limitBytes) {
+      throw new OutOfMemoryError(
+        `Reference backend: ${need} bytes for shape ${shapeString(shape)} would exceed the limit of ` +
+          `${this.#limitBytes} bytes (${this.#currentBytes} in use)`,
+      );
+    }
     let data = this.#pool.take(dtype, numElements(shape));
     if (data === undefined) {
       try {
@@ -163,7 +179,7 @@ export class ReferenceBackend implements Backend, Allocator {
       }
     }
     const t = new RefTensor(shape, dtype, data);
-    this.#live.add(t);
+    this.#live.set(t, ++this.#serial);
     this.#currentBytes += t.bytes;
     if (this.#currentBytes > this.#peakBytes) this.#peakBytes = this.#currentBytes;
     return t;
@@ -229,9 +245,21 @@ export class ReferenceBackend implements Backend, Allocator {
     this.#peakBytes = this.#currentBytes;
   }
 
+  /** The allocation serial so far (see {@link Backend.mark}). */
+  mark(): number {
+    return this.#serial;
+  }
+
+  /** Disposes every live tensor allocated after `mark`; returns how many. */
+  releaseSince(mark: number): number {
+    const late = [...this.#live].filter(([, serial]) => serial > mark).map(([t]) => t);
+    for (const t of late) this.dispose(t);
+    return late.length;
+  }
+
   /** Frees every live tensor; the backend cannot allocate afterwards. */
   close(): void {
-    for (const t of this.#live) t.release();
+    for (const t of this.#live.keys()) t.release();
     this.#live.clear();
     this.#pool.clear();
     this.#currentBytes = 0;

@@ -69,6 +69,16 @@ export class RoundingReference implements Backend {
   onSelect?: (call: SelectCall) => void;
   #inner = new ReferenceBackend("f64");
 
+  /** See {@link Backend.mark}. */
+  mark(): number {
+    return this.#inner.mark();
+  }
+
+  /** See {@link Backend.releaseSince}. */
+  releaseSince(mark: number): number {
+    return this.#inner.releaseSince(mark);
+  }
+
   constructor(precision: Precision) {
     this.precision = precision;
     const r = rounder(precision);
