@@ -40,7 +40,7 @@ fi
 
 echo "== tests: backends/cuda and tests/ops"
 t0=$(date +%s)
-OPS_REPORT="$report" "$DENO" test -A backends/cuda/ tests/ops/ 2>&1 | tee "$out/test.log"
+OPS_REPORT="$report" "$DENO" test -A backends/cuda/ tests/ops/ tests/golden/golden_test.ts 2>&1 | tee "$out/test.log"
 rc=${PIPESTATUS[0]}
 echo "== tests took $(($(date +%s) - t0))s, exit $rc"
 

@@ -1,19 +1,61 @@
 /**
- * Golden vectors: the reference backend on every shipped checkpoint against the PyTorch float64 outputs
- * that training/golden.py stored in tests/golden/<model>.json (same stored bf16 weights, same inputs, the
- * second input fed in two segments). f64 must match within 1e-8 max relative error with equal selection
- * sets; f32 within 1e-4, selection sets equal except at positions the fixture flags as near-ties.
+ * Golden vectors: every shipped checkpoint against the PyTorch float64 outputs that training/golden.py
+ * stored in tests/golden/<model>.json (same stored bf16 weights, same inputs, the second input fed in two
+ * segments), on the reference backend and, where a GPU is present, on the CUDA backend.
+ * - reference f64: within 1e-8 max relative error, selection sets equal everywhere;
+ * - reference f32 and cuda f32: within 1e-4, selection sets equal except at positions the fixture flags
+ *   as near-ties;
+ * - cuda bf16 (every op stores bf16, so hidden states carry ~2^-9 relative rounding per op): within 3e-2,
+ *   and at least 97% of the non-near-tie selection sets equal (bf16 scores flip close top-k boundaries).
  * A model without a checkpoint is skipped with a message; a checkpoint without a fixture fails.
  */
 import assert from "node:assert/strict";
-import type { Precision, Tensor } from "../../backends/backend.ts";
+import type { Backend, Tensor } from "../../backends/backend.ts";
+import { cudaFactory } from "../../backends/cuda/mod.ts";
 import { ReferenceBackend } from "../../backends/reference/mod.ts";
 import { Model } from "../../models/session.ts";
 import { loadModel, MODELS_DIR } from "../../models/weights.ts";
 
 const MODELS = ["ramba-tiny", "transformer-tiny", "mamba2-tiny", "swa-hsa-tiny"];
-/** Max relative error allowed per precision: max|y − y64| / max|y64| over the stored values. */
-const TOLERANCE: Record<"f64" | "f32", number> = { f64: 1e-8, f32: 1e-4 };
+
+/** A backend and precision under test, with what it must meet. */
+interface Subject {
+  label: string;
+  create(): Promise<Backend>;
+  /** Max relative error: max|y − y64| / max|y64| over the stored values. */
+  tolerance: number;
+  /** Whether the fixture's near-tie positions are exempt from the selection comparison. */
+  exemptNearTies: boolean;
+  /** Fraction of the compared (token, group) selection sets that must be equal. */
+  selectionAgreement: number;
+}
+
+const cuda = await cudaFactory.probe();
+if (!cuda.available) console.log(`golden on cuda: skipped (${cuda.reason})`);
+
+const SUBJECTS: Subject[] = [
+  {
+    label: "reference f64",
+    create: () => Promise.resolve(new ReferenceBackend("f64")),
+    tolerance: 1e-8,
+    exemptNearTies: false,
+    selectionAgreement: 1,
+  },
+  {
+    label: "reference f32",
+    create: () => Promise.resolve(new ReferenceBackend("f32")),
+    tolerance: 1e-4,
+    exemptNearTies: true,
+    selectionAgreement: 1,
+  },
+  ...(["f32", "bf16"] as const).map((precision): Subject => ({
+    label: `cuda ${precision}`,
+    create: () => cudaFactory.create(precision),
+    tolerance: precision === "f32" ? 1e-4 : 3e-2,
+    exemptNearTies: true,
+    selectionAgreement: precision === "f32" ? 1 : 0.97,
+  })),
+];
 
 /** One input as stored: big arrays compactly (see training/golden.py). */
 interface StoredInput {
@@ -177,10 +219,11 @@ for (const name of MODELS) {
   if (!present) {
     console.log(`golden ${name}: no checkpoint at models/${name}/model.safetensors, test skipped`);
   }
-  for (const precision of ["f64", "f32"] as const) {
+  for (const subject of SUBJECTS) {
+    const onCuda = subject.label.startsWith("cuda");
     Deno.test({
-      name: `golden ${name}: reference ${precision} matches the PyTorch float64 fixture`,
-      ignore: !present,
+      name: `golden ${name}: ${subject.label} matches the PyTorch float64 fixture`,
+      ignore: !present || (onCuda && !cuda.available),
       fn: async () => {
         assert.ok(exists(fixturePath), `${name} has a checkpoint but no fixture tests/golden/${name}.json`);
         const fixture: Fixture = JSON.parse(await Deno.readTextFile(fixturePath));
@@ -190,16 +233,16 @@ for (const name of MODELS) {
           fixture.checkpoint_sha256,
           `${name}: the fixture was made from another checkpoint; rerun training/golden.py`,
         );
-        const b = new ReferenceBackend(precision as Precision);
+        const b = await subject.create();
         const model = new Model(b, host);
-        const tol = TOLERANCE[precision];
+        const tol = subject.tolerance;
         const hasHsa = host.config.architecture === "ramba" || host.config.architecture === "swa_hsa";
         assert.equal(fixture.inputs.length, 2, `${name}: the fixture holds both inputs`);
         for (const stored of fixture.inputs) {
           const inp = decodeInput(stored);
           assert.equal(inp.ids.length, inp.segments.reduce((a, b) => a + b, 0), `${inp.name}: ids`);
           const got = await observe(model, inp);
-          const where = `${name} ${precision} ${inp.name}`;
+          const where = `${name} ${subject.label} ${inp.name}`;
           const eLogits = relErr(got.logits, inp.logits);
           assert.ok(eLogits <= tol, `${where}: logits max relative error ${eLogits} > ${tol}`);
           const eHidden = Math.max(...got.hiddenNorms.map((row, m) => relErr([row], [inp.hidden_norms[m]])));
@@ -209,14 +252,23 @@ for (const name of MODELS) {
           for (const [g, want] of Object.entries(inp.selected)) {
             const have = got.selected[g];
             assert.equal(have?.length, want.length, `${where} ${g}: tokens with a selection`);
-            const ties = new Set(precision === "f32" ? inp.near_ties[g] : []);
-            let pruned = 0;
+            const ties = new Set(subject.exemptNearTies ? inp.near_ties[g] : []);
+            let pruned = 0, compared = 0;
+            const differ: number[] = [];
             for (let t = 0; t < want.length; t++) {
               if (want[t].some((s) => s.length === (host.config.chunk_topk as number))) pruned++;
               if (ties.has(t)) continue;
-              assert.deepEqual(have[t], want[t], `${where} ${g}: selected chunks at token ${t}`);
+              compared++;
+              if (JSON.stringify(have[t]) !== JSON.stringify(want[t])) differ.push(t);
             }
             assert.ok(pruned > 0, `${where} ${g}: some token fills all top-k slots`);
+            const agree = 1 - differ.length / compared;
+            assert.ok(
+              agree >= subject.selectionAgreement,
+              `${where} ${g}: selected chunks differ at ${differ.length} of ${compared} tokens (first: ${
+                differ.slice(0, 8).join(", ")
+              }; allowed ${((1 - subject.selectionAgreement) * 100).toFixed(0)}%)`,
+            );
           }
         }
         model.dispose();
