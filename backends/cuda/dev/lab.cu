@@ -4,15 +4,17 @@
 // below is exactly what ships.
 //
 //   linear    v1 naive (a thread per output)   v2 library (GEMV / wmma tiles)   v3 cuBLAS (where it loads)
+//   peaks     D2D copy GB/s, fp32 FMA TFLOP/s, cuBLAS bf16 GEMM TFLOP/s (what "% of peak" refers to)
 //   hsaSelect v1 scores materialised in device memory, then a top-k pass   v2 library (fused, never written)
 //
-// Build: backends/cuda/build.sh --lab   Run: build/cuda_lab [repeats]
+// Build: backends/cuda/build.sh --lab   Run: build/cuda_lab [repeats] [peaks]
 #include "../csrc/runtime.cu"
 #include "../csrc/transfer.cu"
 #include "../csrc/linear.cu"
 #include "../csrc/hsa_select.cu"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace lab {
@@ -215,6 +217,64 @@ static void bench_hsa_select(Dev& d, rc::Ctx* c, int reps) {
   }
 }
 
+// ---- peaks ------------------------------------------------------------------------------------------
+// What the card really delivers, measured in the same process as everything else, so the profile's
+// percentages are of a measured peak rather than a datasheet figure.
+
+/** fp32 FMA throughput: 8 independent chains per thread keep the FMA pipes full. */
+__global__ void fma_peak(float* out, int iters, float a, float b) {
+  float r[8];
+  for (int j = 0; j < 8; j++) r[j] = threadIdx.x * 1e-3f + j;
+  for (int i = 0; i < iters; i++) {
+#pragma unroll
+    for (int j = 0; j < 8; j++) r[j] = fmaf(r[j], a, b);
+  }
+  float s = 0;
+  for (int j = 0; j < 8; j++) s += r[j];
+  if (s == 12345.f) out[threadIdx.x] = s;  // never true; keeps the loop alive
+}
+
+static void bench_peaks(Dev& d, rc::Ctx* c, int reps) {
+  printf("\npeaks (measured here)\n");
+  // 1. Device-to-device copy of 2 GiB: read + write bytes per second.
+  const size_t bytes = (size_t)2 << 30;
+  uint64_t src = d.alloc(bytes), dst = d.alloc(bytes);
+  const double copy_ms = time_ms(c, reps, [&] {
+    cudaMemcpyAsync((void*)dst, (const void*)src, bytes, cudaMemcpyDeviceToDevice, c->stream);
+  });
+  printf("peak copy          %10.1f GB/s (cudaMemcpy D2D, 2 GiB, read+write)\n", 2.0 * bytes / copy_ms / 1e6);
+  CK(rc_free(d.ctx, src));
+  CK(rc_free(d.ctx, dst));
+  // 2. fp32 FMA.
+  int sms = 0;
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+  const int iters = 4096, blocks = sms * 8, threads = 256;
+  uint64_t out = d.alloc(threads * 4);
+  const double fma_ms = time_ms(c, reps, [&] {
+    fma_peak<<<blocks, threads, 0, c->stream>>>((float*)out, iters, 0.999f, 1e-3f);
+  });
+  printf("peak fp32 FMA      %10.1f TFLOP/s (%d SMs)\n", 2.0 * 8 * iters * blocks * threads / fma_ms / 1e9, sms);
+  CK(rc_free(d.ctx, out));
+  // 3. bf16 tensor cores through cuBLAS, 8192³.
+  if (c->cublas) {
+    const int64_t n = 8192;
+    uint64_t x = d.alloc(n * n * 2), w = d.alloc(n * n * 2), y = d.alloc(n * n * 2);
+    cudaMemsetAsync((void*)x, 0, n * n * 2, c->stream);
+    cudaMemsetAsync((void*)w, 0, n * n * 2, c->stream);
+    c->gemm_mode = RC_GEMM_CUBLAS;
+    const double mm_ms = time_ms(c, reps, [&] {
+      rc::gemm(c, RC_BF16, (void*)x, (void*)w, nullptr, (void*)y, n, n, n, "lab");
+    });
+    c->gemm_mode = RC_GEMM_AUTO;
+    printf("peak bf16 GEMM     %10.1f TFLOP/s (cuBLAS, 8192³, zero inputs)\n", 2.0 * n * n * n / mm_ms / 1e9);
+    CK(rc_free(d.ctx, x));
+    CK(rc_free(d.ctx, w));
+    CK(rc_free(d.ctx, y));
+  } else {
+    printf("peak bf16 GEMM     (cuBLAS not found)\n");
+  }
+}
+
 }  // namespace lab
 
 int main(int argc, char** argv) {
@@ -229,6 +289,12 @@ int main(int argc, char** argv) {
   CK(rc_device_name(d.ctx, line, sizeof line));
   printf("cuda_lab on %s, median of %d runs\n", line, reps);
   rc::Ctx* c = reinterpret_cast<rc::Ctx*>(d.ctx);
+  if (argc > 2 && strcmp(argv[2], "peaks") == 0) {
+    lab::bench_peaks(d, c, reps);
+    CK(rc_shutdown(d.ctx));
+    return 0;
+  }
+  lab::bench_peaks(d, c, reps);
   lab::bench_linear(d, c, reps);
   lab::bench_hsa_select(d, c, reps);
   CK(rc_shutdown(d.ctx));
