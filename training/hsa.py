@@ -69,16 +69,29 @@ class RetrievalLayer(nn.Module):
         b, T, _ = x.shape
         C, K, Hkv = lmk.shape[1], self.K, self.Hkv
         qr = self.ln(self.pre_norm(x).to(x.dtype))
-        drh = qr.shape[-1] // Hkv
         if C == 0:
             z = torch.zeros(b, T, Hkv, K, dtype=torch.float32 if x.dtype != torch.float64 else x.dtype,
                             device=x.device)
             ctx["sel"] = (torch.full((b, T, Hkv, K), -1, dtype=torch.long, device=x.device), z, z)
             return x
+        qb = ctx.get("query_block") or T
+        if qb < T:
+            # Inference on long inputs: the same selection, a block of queries at a time (scores not kept).
+            parts = [self.select(qr[:, i:i + qb], lmk, i) for i in range(0, T, qb)]
+            ctx["sel"] = tuple(torch.cat([p[j] for p in parts], dim=1) for j in range(2)) + (None,)
+            return x
+        ctx["sel"] = self.select(qr, lmk, 0)
+        return x
+
+    def select(self, qr, lmk, t0):
+        """Queries qr (b, T, Hkv·drh) at positions t0.. → (indices, weights, scores) as in forward."""
+        b, T, _ = qr.shape
+        C, K, Hkv = lmk.shape[1], self.K, self.Hkv
+        drh = qr.shape[-1] // Hkv
         # 1. Scores of every chunk, masked to those complete before t (and starting at or before t − W).
         scores = torch.einsum("bthd,bchd->bthc", qr.view(b, T, Hkv, drh), lmk.view(b, C, Hkv, drh)) / math.sqrt(drh)
-        t = torch.arange(T, device=x.device)[:, None]
-        c = torch.arange(C, device=x.device)[None, :]
+        t = t0 + torch.arange(T, device=qr.device)[:, None]
+        c = torch.arange(C, device=qr.device)[None, :]
         vis = (c + 1) * self.S <= t
         if self.window > 0:
             vis &= c * self.S <= t - self.window
@@ -96,8 +109,7 @@ class RetrievalLayer(nn.Module):
             valid = F.pad(valid, (0, pad), value=False)
         # 3. Chunk weights.
         w = stick_breaking(s, valid) if self.mode == "stick_breaking" else softmax_weights(s, valid)
-        ctx["sel"] = (idx, w, scores)
-        return x
+        return idx, w, scores
 
 
 def hsa_attention(q, keys, values, idx, w, S, softmax1):
@@ -132,6 +144,32 @@ def hsa_attention(q, keys, values, idx, w, S, softmax1):
     return out.permute(0, 3, 1, 2, 4).reshape(b, T, Hq, D)
 
 
+def hsa_attention_sparse(q, keys, values, idx, w, S, softmax1):
+    """hsa_attention on the selected chunks only (gathered), for inference on long inputs: same arguments
+    and result, memory O(T·Hkv·K·S·D) instead of O(T·C·S)."""
+    b, T, Hq, D = q.shape
+    CS, Hkv = keys.shape[1], keys.shape[2]
+    C, G, K = CS // S, Hq // Hkv, idx.shape[-1]
+    kc = keys.view(b, C, S, Hkv, D).permute(0, 3, 1, 2, 4)  # (b, Hkv, C, S, D)
+    vc = values.view(b, C, S, Hkv, D).permute(0, 3, 1, 2, 4)
+    bi = torch.arange(b, device=q.device)[:, None, None, None]
+    hi = torch.arange(Hkv, device=q.device)[None, None, :, None]
+    safe = idx.clamp_min(0)
+    ks, vs = kc[bi, hi, safe], vc[bi, hi, safe]  # (b, T, Hkv, K, S, D)
+    qh = q.view(b, T, Hkv, G, D)
+    logits = torch.einsum("bthgd,bthksd->bthgks", qh, ks).float() / math.sqrt(D)
+    if softmax1:
+        m = logits.amax(-1, keepdim=True).clamp_min(0)
+        e = torch.exp(logits - m)
+        p = e / (e.sum(-1, keepdim=True) + torch.exp(-m))
+    else:
+        p = torch.softmax(logits, dim=-1)
+    wz = torch.where(idx >= 0, w, torch.zeros_like(w)).float()  # (b, T, Hkv, K)
+    p = p * wz[:, :, :, None, :, None]
+    out = torch.einsum("bthgks,bthksd->bthgd", p.to(vs.dtype), vs)
+    return out.reshape(b, T, Hq, D)
+
+
 class HSALayer(nn.Module):
     def __init__(self, cfg, with_mlp):
         super().__init__()
@@ -155,8 +193,13 @@ class HSALayer(nn.Module):
             q = self.q_proj(self.pre_norm(x).to(x.dtype)).view(b, T, self.H, d // self.H)
             Hkv = idx.shape[2]
             kv = keys.shape[-1] // Hkv
-            att = hsa_attention(q, keys.view(b, -1, Hkv, kv), values.view(b, -1, Hkv, kv), idx, w, self.S,
-                                self.softmax1)
+            kh, vh = keys.view(b, -1, Hkv, kv), values.view(b, -1, Hkv, kv)
+            qb = ctx.get("query_block")
+            if qb:
+                att = torch.cat([hsa_attention_sparse(q[:, i:i + qb], kh, vh, idx[:, i:i + qb], w[:, i:i + qb],
+                                                      self.S, self.softmax1) for i in range(0, T, qb)], dim=1)
+            else:
+                att = hsa_attention(q, kh, vh, idx, w, self.S, self.softmax1)
             a = self.o_proj(att.reshape(b, T, d).to(x.dtype))
         if not self.with_mlp:
             return x + a

@@ -139,14 +139,16 @@ class LongContextLM(nn.Module):
                                                                             or "down_proj" in name) else std
                     p.copy_((torch.randn(p.shape, generator=g) * s).to(p.dtype))
 
-    def forward(self, ids, mamba_reset=0, chunk=None, trace=None):
+    def forward(self, ids, mamba_reset=0, chunk=None, trace=None, query_block=None):
         """ids (b, T) int64 → logits (b, T, V) in fp32 (fp64 for a float64 model).
 
+        query_block, if given, runs HSA selection and attention that many queries at a time on the selected
+        chunks only (inference on long inputs; same result, memory linear in T).
         trace(name, tensor), if given, receives `hidden.<i>` after every module and `group<g>.sel`
         (indices, weights, scores) after every retrieval layer.
         """
         body = self.body
-        ctx = {"chunk": chunk or self.cfg["mamba_chunk_size"], "reset": mamba_reset}
+        ctx = {"chunk": chunk or self.cfg["mamba_chunk_size"], "reset": mamba_reset, "query_block": query_block}
         emb = self.embedding_weight()
         x = F.embedding(ids, emb)
         if self.hf and x.dtype != torch.float64:
