@@ -53,6 +53,15 @@ export function attention(
   const scores = scratch(W > 0 ? Math.min(W + 1, past + T) : past + T, "attention scores");
   const acc = scratch(D, "attention output row");
 
+  // Where each visible position's row starts (cache ring or segment), computed once: no modulo or
+  // branch on the position inside the loops over keys.
+  const rowOf = new Int32Array(past + T);
+  const inCache = new Uint8Array(past + T);
+  for (let p = 0; p < past + T; p++) {
+    inCache[p] = p < past ? 1 : 0;
+    rowOf[p] = (p < past ? p % cap : p - past) * kvw;
+  }
+
   for (let i = 0; i < T; i++) {
     const t = past + i;
     // 1. The visible key range.
@@ -60,14 +69,20 @@ export function attention(
     for (let hq = 0; hq < Hq; hq++) {
       const qo = i * Hq * D + hq * D;
       const ho = Math.floor(hq / G) * D;
-      // 2. Scores.
+      // 2. Scores; four partial sums (a fixed order, so results stay deterministic).
       let max = -Infinity;
       for (let p = lo; p <= t; p++) {
-        const keys = p < past ? ckd : kd;
-        const ko = (p < past ? p % cap : p - past) * kvw + ho;
-        let s = 0;
-        for (let e = 0; e < D; e++) s += qd[qo + e] * keys[ko + e];
-        s *= scale;
+        const keys = inCache[p] ? ckd : kd;
+        const ko = rowOf[p] + ho;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, e = 0;
+        for (; e + 3 < D; e += 4) {
+          s0 += qd[qo + e] * keys[ko + e];
+          s1 += qd[qo + e + 1] * keys[ko + e + 1];
+          s2 += qd[qo + e + 2] * keys[ko + e + 2];
+          s3 += qd[qo + e + 3] * keys[ko + e + 3];
+        }
+        for (; e < D; e++) s0 += qd[qo + e] * keys[ko + e];
+        const s = ((s0 + s1) + (s2 + s3)) * scale;
         scores[p - lo] = s;
         if (s > max) max = s;
       }
@@ -77,8 +92,8 @@ export function attention(
       for (let p = lo; p <= t; p++) {
         const wgt = Math.exp(scores[p - lo] - max);
         sum += wgt;
-        const vals = p < past ? cvd : vd;
-        const vo = (p < past ? p % cap : p - past) * kvw + ho;
+        const vals = inCache[p] ? cvd : vd;
+        const vo = rowOf[p] + ho;
         for (let e = 0; e < D; e++) acc[e] += wgt * vals[vo + e];
       }
       for (let e = 0; e < D; e++) yd[qo + e] = acc[e] / sum;

@@ -38,30 +38,41 @@ __global__ void ssd_dt_kernel(const T* __restrict__ dt_raw, const T* __restrict_
 
 /**
  * 2. st[c, h, p, n] = Σ_j exp(Λ_end − Λ_j)·dt_j·x[t0+j, h, p]·B[t0+j, g, n].
- * Grid: x = chunk, y = tiles of 256 (p, n) pairs, z = head.
+ * One block per (chunk, head); the chunk's x (kQ × P, pre-multiplied by the decay coefficient) and B
+ * (kQ × N) rows are staged in shared memory, then each thread sums its (p, n) values from there.
+ * Dynamic shared memory: kQ·(P + N) floats.
  */
 template <typename T>
 __global__ void __launch_bounds__(256) ssd_chunk_state_kernel(const T* __restrict__ x, const T* __restrict__ B,
                                                               const float* __restrict__ dtS,
                                                               const float* __restrict__ lamS, float* __restrict__ st,
                                                               int64_t rows, int H, int P, int G, int N) {
-  __shared__ float coef[kQ];
+  extern __shared__ float sm[];
+  float* xs = sm;           // [kQ][P], times coef
+  float* bs = xs + kQ * P;  // [kQ][N]
   const int64_t c = blockIdx.x;
-  const int h = blockIdx.z, g = h / (H / G);
+  const int h = blockIdx.y, g = h / (H / G);
   const int64_t t0 = c * kQ;
   const int L = (int)(rows - t0 < kQ ? rows - t0 : kQ);
   const float* lam = lamS + h * rows + t0;
-  if (threadIdx.x < L) coef[threadIdx.x] = expf(lam[L - 1] - lam[threadIdx.x]) * dtS[h * rows + t0 + threadIdx.x];
-  __syncthreads();
-  const int pn = blockIdx.y * 256 + threadIdx.x;
-  if (pn >= P * N) return;
-  const int p = pn / N, n = pn % N;
+  const float* dtp = dtS + h * rows + t0;
   const int64_t HP = (int64_t)H * P, GN = (int64_t)G * N;
-  const T* xp = x + t0 * HP + (int64_t)h * P + p;
-  const T* bp = B + t0 * GN + (int64_t)g * N + n;
-  float acc = 0.f;
-  for (int j = 0; j < L; j++) acc = fmaf(coef[j] * to_f(xp[j * HP]), to_f(bp[j * GN]), acc);
-  st[(c * H + h) * (int64_t)P * N + pn] = acc;
+  for (int jp = threadIdx.x; jp < L * P; jp += blockDim.x) {
+    const int j = jp / P, pp = jp - j * P;
+    xs[jp] = expf(lam[L - 1] - lam[j]) * dtp[j] * to_f(x[(t0 + j) * HP + (int64_t)h * P + pp]);
+  }
+  for (int jn = threadIdx.x; jn < L * N; jn += blockDim.x) {
+    const int j = jn / N, n = jn - j * N;
+    bs[jn] = to_f(B[(t0 + j) * GN + (int64_t)g * N + n]);
+  }
+  __syncthreads();
+  float* out = st + (c * H + h) * (int64_t)P * N;
+  for (int pn = threadIdx.x; pn < P * N; pn += blockDim.x) {
+    const int pp = pn / N, n = pn - pp * N;
+    float acc = 0.f;
+    for (int j = 0; j < L; j++) acc = fmaf(xs[j * P + pp], bs[j * N + n], acc);
+    out[pn] = acc;
+  }
 }
 
 /**
@@ -71,23 +82,38 @@ __global__ void __launch_bounds__(256) ssd_chunk_state_kernel(const T* __restric
 template <typename T>
 __global__ void ssd_state_pass_kernel(T* __restrict__ state, float* __restrict__ st, const float* __restrict__ lamS,
                                       int64_t rows, int64_t chunks, int64_t HPN, int64_t PN) {
+  constexpr int kAhead = 8;  // chunk states loaded before the dependent updates use them
   for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < HPN; e += (int64_t)gridDim.x * blockDim.x) {
     const int64_t h = e / PN;
     float s = to_f(state[e]);
-    for (int64_t c = 0; c < chunks; c++) {
-      const int64_t last = ((c + 1) * kQ < rows ? (c + 1) * kQ : rows) - 1;
-      const float decay = expf(lamS[h * rows + last]);
-      const float own = st[c * HPN + e];
-      st[c * HPN + e] = s;
-      s = decay * s + own;
+    for (int64_t c0 = 0; c0 < chunks; c0 += kAhead) {
+      float own[kAhead], decay[kAhead];
+#pragma unroll
+      for (int k = 0; k < kAhead; k++) {
+        const int64_t c = c0 + k;
+        if (c < chunks) {
+          const int64_t last = ((c + 1) * kQ < rows ? (c + 1) * kQ : rows) - 1;
+          own[k] = st[c * HPN + e];
+          decay[k] = expf(lamS[h * rows + last]);
+        }
+      }
+#pragma unroll
+      for (int k = 0; k < kAhead; k++) {
+        if (c0 + k < chunks) {
+          st[(c0 + k) * HPN + e] = s;
+          s = decay[k] * s + own[k];
+        }
+      }
     }
     state[e] = from_f<T>(s);
   }
 }
 
 /**
- * 4. Outputs of chunk c, head h. M[i][j] = (C_i·B_j)·exp(Λ_i − Λ_j)·dt_j for j ≤ i lives in shared
- * memory; then each (i, p) sums its intra-chunk and inter-chunk terms. Grid: x = chunk, y = head.
+ * 4. Outputs of chunk c, head h. The chunk's B and C rows (kQ × N), x rows (kQ × P) and entering state
+ * (P × N) are staged in shared memory (rows padded by one float against bank conflicts), then
+ * M[i][j] = (C_i·B_j)·exp(Λ_i − Λ_j)·dt_j for j ≤ i, then each (i, p) sums its intra-chunk and
+ * inter-chunk terms. Grid: x = chunk, y = head. Dynamic shared memory: see ssd_scan_smem.
  */
 template <typename T>
 __global__ void __launch_bounds__(256) ssd_chunk_scan_kernel(const T* __restrict__ x, const T* __restrict__ B,
@@ -96,8 +122,15 @@ __global__ void __launch_bounds__(256) ssd_chunk_scan_kernel(const T* __restrict
                                                              const float* __restrict__ lamS,
                                                              const float* __restrict__ s_in, T* __restrict__ y,
                                                              int64_t rows, int H, int P, int G, int N) {
-  __shared__ float M[kQ][kQ + 1];
-  __shared__ float lam[kQ], dts[kQ];
+  extern __shared__ float sm[];
+  const int Np = N + 1;
+  float* M = sm;                 // [kQ][kQ + 1]
+  float* lam = M + kQ * (kQ + 1);  // [kQ]
+  float* dts = lam + kQ;         // [kQ]
+  float* bs = dts + kQ;          // [kQ][N + 1]
+  float* cs = bs + kQ * Np;      // [kQ][N + 1]
+  float* xs = cs + kQ * Np;      // [kQ][P]
+  float* ss = xs + kQ * P;       // [P][N + 1]
   const int64_t c = blockIdx.x;
   const int h = blockIdx.y, g = h / (H / G);
   const int64_t t0 = c * kQ;
@@ -107,33 +140,52 @@ __global__ void __launch_bounds__(256) ssd_chunk_scan_kernel(const T* __restrict
     lam[threadIdx.x] = lamS[h * rows + t0 + threadIdx.x];
     dts[threadIdx.x] = dtS[h * rows + t0 + threadIdx.x];
   }
+  for (int jn = threadIdx.x; jn < L * N; jn += blockDim.x) {
+    const int j = jn / N, n = jn - j * N;
+    const int64_t o = (t0 + j) * GN + (int64_t)g * N + n;
+    bs[j * Np + n] = to_f(B[o]);
+    cs[j * Np + n] = to_f(Cm[o]);
+  }
+  for (int jp = threadIdx.x; jp < L * P; jp += blockDim.x) {
+    const int j = jp / P, pp = jp - j * P;
+    xs[jp] = to_f(x[(t0 + j) * HP + (int64_t)h * P + pp]);
+  }
+  const float* sc = s_in + (c * H + h) * (int64_t)P * N;
+  for (int pn = threadIdx.x; pn < P * N; pn += blockDim.x) {
+    const int pp = pn / N, n = pn - pp * N;
+    ss[pp * Np + n] = sc[pn];
+  }
   __syncthreads();
   for (int ij = threadIdx.x; ij < kQ * kQ; ij += blockDim.x) {
     const int i = ij / kQ, j = ij % kQ;
     float v = 0.f;
     if (i < L && j <= i) {
-      const T* ci = Cm + (t0 + i) * GN + (int64_t)g * N;
-      const T* bj = B + (t0 + j) * GN + (int64_t)g * N;
+      const float* ci = cs + i * Np;
+      const float* bj = bs + j * Np;
       float cb = 0.f;
-      for (int n = 0; n < N; n++) cb = fmaf(to_f(ci[n]), to_f(bj[n]), cb);
+      for (int n = 0; n < N; n++) cb = fmaf(ci[n], bj[n], cb);
       v = cb * expf(lam[i] - lam[j]) * dts[j];
     }
-    M[i][j] = v;
+    M[i * (kQ + 1) + j] = v;
   }
   __syncthreads();
   const float Dh = to_f(Dv[h]);
-  const float* sc = s_in + (c * H + h) * (int64_t)P * N;
   for (int ip = threadIdx.x; ip < L * P; ip += blockDim.x) {
-    const int i = ip / P, p = ip % P;
-    const T* xp = x + t0 * HP + (int64_t)h * P + p;
+    const int i = ip / P, pp = ip - i * P;
+    const float* Mi = M + i * (kQ + 1);
     float intra = 0.f;
-    for (int j = 0; j <= i; j++) intra = fmaf(M[i][j], to_f(xp[j * HP]), intra);
-    const T* ci = Cm + (t0 + i) * GN + (int64_t)g * N;
-    const float* sp = sc + (int64_t)p * N;
+    for (int j = 0; j <= i; j++) intra = fmaf(Mi[j], xs[j * P + pp], intra);
+    const float* ci = cs + i * Np;
+    const float* sp = ss + pp * Np;
     float inter = 0.f;
-    for (int n = 0; n < N; n++) inter = fmaf(sp[n], to_f(ci[n]), inter);
-    y[(t0 + i) * HP + (int64_t)h * P + p] = from_f<T>(intra + expf(lam[i]) * inter + Dh * to_f(xp[i * HP]));
+    for (int n = 0; n < N; n++) inter = fmaf(sp[n], ci[n], inter);
+    y[(t0 + i) * HP + (int64_t)h * P + pp] = from_f<T>(intra + expf(lam[i]) * inter + Dh * xs[ip]);
   }
+}
+
+/** Dynamic shared memory of ssd_chunk_scan_kernel, in bytes. */
+size_t ssd_scan_smem(int P, int N) {
+  return sizeof(float) * (size_t)(kQ * (kQ + 1) + 2 * kQ + 2 * kQ * (N + 1) + kQ * P + P * (N + 1));
 }
 
 }  // namespace
@@ -147,7 +199,6 @@ extern "C" int rc_ssd_scan(RcCtx ctx, const RcSsmParams* p) {
   const int64_t rows = p->rows, chunks = (rows + kQ - 1) / kQ;
   const int H = (int)p->heads, P = (int)p->head_dim, G = (int)p->groups, N = (int)p->state_size;
   const int64_t PN = (int64_t)P * N, HPN = H * PN;
-  RC_REQUIRE((PN + 255) / 256 <= 65535, "ssdScan", "headDim*stateSize = %lld is too large", (long long)PN);
   float *dtS = nullptr, *lamS = nullptr, *st = nullptr;
   int s = rc::scratch_alloc(C, sizeof(float) * (size_t)(H * rows), (void**)&dtS, "ssdScan dt scratch");
   if (s == RC_OK) s = rc::scratch_alloc(C, sizeof(float) * (size_t)(H * rows), (void**)&lamS, "ssdScan decay scratch");
@@ -158,11 +209,18 @@ extern "C" int rc_ssd_scan(RcCtx ctx, const RcSsmParams* p) {
       typedef decltype(tag) T;
       ssd_dt_kernel<T><<<rc::grid_for(C, chunks * H, 128), 128, 0, C->stream>>>(
           (const T*)p->dt_raw, (const T*)p->a_log, (const T*)p->dt_bias, dtS, lamS, rows, H, chunks, lo, hi);
-      ssd_chunk_state_kernel<T><<<dim3((unsigned)chunks, (unsigned)((PN + 255) / 256), (unsigned)H), 256, 0,
-                                  C->stream>>>((const T*)p->x, (const T*)p->b, dtS, lamS, st, rows, H, P, G, N);
+      const size_t smem_state = sizeof(float) * (size_t)kQ * (P + N), smem_scan = ssd_scan_smem(P, N);
+      int a = rc::allow_smem(C, (const void*)ssd_chunk_state_kernel<T>, smem_state, "ssdScan");
+      if (a == RC_OK) a = rc::allow_smem(C, (const void*)ssd_chunk_scan_kernel<T>, smem_scan, "ssdScan");
+      if (a != RC_OK) {
+        s = a;
+        return;
+      }
+      ssd_chunk_state_kernel<T><<<dim3((unsigned)chunks, (unsigned)H), 256, smem_state, C->stream>>>(
+          (const T*)p->x, (const T*)p->b, dtS, lamS, st, rows, H, P, G, N);
       ssd_state_pass_kernel<T><<<rc::grid_for(C, HPN, 256), 256, 0, C->stream>>>((T*)p->state, st, lamS, rows, chunks,
                                                                                  HPN, PN);
-      ssd_chunk_scan_kernel<T><<<dim3((unsigned)chunks, (unsigned)H), 256, 0, C->stream>>>(
+      ssd_chunk_scan_kernel<T><<<dim3((unsigned)chunks, (unsigned)H), 256, smem_scan, C->stream>>>(
           (const T*)p->x, (const T*)p->b, (const T*)p->c, (const T*)p->d, dtS, lamS, st, (T*)p->out, rows, H, P, G,
           N);
     };
