@@ -145,3 +145,79 @@ function compareLogits(
   }
   return { positions, argmaxAgree, maxDiff };
 }
+
+/** One sample on which two variants of a model gave different greedy outputs. */
+export interface Divergence {
+  model: string;
+  a: string;
+  b: string;
+  length: number;
+  depth: number;
+  seed: number;
+  sample: number;
+  expected: string;
+  output_a: string;
+  output_b: string;
+  /** First byte (= token) index where the outputs differ. */
+  position: number;
+  /**
+   * At that position, when it lies within the answer: the difference between the variants' teacher-forced
+   * log-probabilities of the expected token (expected_logit − logsumexp), b minus a; else null.
+   */
+  logprob_gap: number | null;
+  /** The variants' teacher-forced argmax tokens at that position (null beyond the answer). */
+  argmax_a: number | null;
+  argmax_b: number | null;
+}
+
+/** Every divergent sample of every pair of variants, in the order of {@link agreement}'s pairs. */
+export function divergences(rows: readonly ResultRow[]): Divergence[] {
+  const byVariant = new Map<string, Map<string, ResultRow>>();
+  for (const row of rows) {
+    if (row.status !== "ok") continue;
+    const id = JSON.stringify([
+      row.model,
+      row.weights_sha256,
+      row.config_hash,
+      `${row.backend} · ${row.dtype}`,
+    ]);
+    if (!byVariant.has(id)) byVariant.set(id, new Map());
+    byVariant.get(id)!.set(row.sample_key, row);
+  }
+  const out: Divergence[] = [];
+  for (const pair of agreement(rows)) {
+    const find = (variant: string) =>
+      [...byVariant.entries()].find(([id]) => {
+        const [model, , , v] = JSON.parse(id);
+        return model === pair.model && v === variant;
+      })?.[1];
+    const [ra, rb] = [find(pair.a), find(pair.b)];
+    if (!ra || !rb) continue;
+    for (const [key, x] of [...ra.entries()].sort(([p], [q]) => compareText(p, q))) {
+      const y = rb.get(key);
+      if (!y) continue;
+      const position = divergence(x.output ?? "", y.output ?? "");
+      if (position === null) continue;
+      const lx = x.answer_logits?.[position], ly = y.answer_logits?.[position];
+      out.push({
+        model: pair.model,
+        a: pair.a,
+        b: pair.b,
+        length: x.length_requested,
+        depth: x.depth,
+        seed: x.seed,
+        sample: x.sample,
+        expected: x.expected,
+        output_a: x.output ?? "",
+        output_b: y.output ?? "",
+        position,
+        logprob_gap: lx && ly
+          ? (ly.expected_logit - ly.logsumexp) - (lx.expected_logit - lx.logsumexp)
+          : null,
+        argmax_a: lx?.argmax_id ?? null,
+        argmax_b: ly?.argmax_id ?? null,
+      });
+    }
+  }
+  return out;
+}
