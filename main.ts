@@ -7,11 +7,17 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG, formatLength, type RawConfig, resolveRunConfig } from "./runner/config.ts";
+import {
+  DEFAULT_CONFIG,
+  formatLength,
+  type RawConfig,
+  resolveRunConfig,
+  type RunConfig,
+} from "./runner/config.ts";
 import { runSweep } from "./runner/sweep.ts";
 import { listBackends } from "./backends/registry.ts";
 import { shippedModels } from "./models/weights.ts";
-import { listTasks } from "./tasks/mod.ts";
+import { dumpSamples, getTask, listTasks } from "./tasks/mod.ts";
 import { renderReport } from "./reports/mod.ts";
 
 const HELP = `Long-context benchmark harness: RAMba, Transformer, Mamba2 and SWA+HSA on pluggable backends.
@@ -35,6 +41,10 @@ Sweep flags (comma lists; the sweep is their product):
   --cell-timeout S     seconds per sample before a timeout row    [0 = none]
   --random-weights     deterministic untrained weights (rows say trained: false)
   --split S            eval or train samples                      [eval]
+  --haystack H         haystack of the tasks that have one: random-words, austen,
+                       repeated-filler, or a text file's path     [each task's own]
+  --dump N             write N samples of each cell as text files (prompt .txt, answer and
+                       params .json) into --out DIR or runs/samples-<time>/, then exit
   --out DIR            write into DIR; an existing DIR resumes    [runs/<run-id>, linked as runs/latest]
   --config FILE        a run file (JSON) with the same fields; flags override it
   --commit SHA         commit to record where there is no .git
@@ -55,6 +65,7 @@ const FIELDS: Record<string, string> = {
   segment: "segment",
   "cell-timeout": "cellTimeout",
   split: "split",
+  haystack: "haystack",
   out: "out",
   commit: "commit",
 };
@@ -81,6 +92,19 @@ async function list(): Promise<void> {
   }
   console.log("Tasks:");
   for (const t of listTasks()) console.log(`  ${t.name.padEnd(18)} ${t.description}`);
+}
+
+/** --dump N: writes N samples of every cell of `cfg` as files, without running a model. */
+async function dump(cfg: RunConfig, n: string): Promise<number> {
+  const samples = Number(n);
+  if (!Number.isSafeInteger(samples) || samples < 1) {
+    throw new Error(`--dump: "${n}" is not a positive integer`);
+  }
+  const dir = cfg.out ?? `runs/samples-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  const tasks = cfg.tasks.map((t) => getTask(t, cfg.haystack ?? undefined));
+  const written = await dumpSamples({ ...cfg, tasks, samples, dir });
+  console.log(`Wrote ${written} samples (prompt .txt, answer and params .json) to ${dir}/`);
+  return 0;
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -110,6 +134,8 @@ export async function main(args: string[]): Promise<number> {
       segment: text,
       "cell-timeout": text,
       split: text,
+      haystack: text,
+      dump: text,
       out: text,
       commit: text,
       config: text,
@@ -146,7 +172,7 @@ export async function main(args: string[]): Promise<number> {
     if (v !== undefined) raw[field] = v;
   }
   if (values["random-weights"]) raw.randomWeights = true;
-  if (raw.models === undefined && !raw.randomWeights) {
+  if (raw.models === undefined && !raw.randomWeights && values.dump === undefined) {
     // The default suite's shipped models run even before they have checkpoints, loudly.
     const untrained = DEFAULT_CONFIG.models.filter((m) => !hasWeights(m));
     if (untrained.length > 0) {
@@ -159,6 +185,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   const cfg = resolveRunConfig(raw);
+  if (values.dump !== undefined) return await dump(cfg, values.dump);
   const summary = await runSweep(cfg);
   const counts = Object.entries(summary.byStatus).map(([s, n]) => `${n} ${s}`).join(", ") || "nothing new";
   console.log(

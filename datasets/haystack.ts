@@ -1,9 +1,15 @@
 /**
  * Haystack sources: unbounded byte streams with random access, so a task can stream a haystack of any
- * length (64M tokens and beyond) in segments without ever holding it whole.
+ * length (64M tokens and beyond) in segments without ever holding it whole. Sources: the repeated passkey
+ * filler, random words, the shipped natural-text corpus and a user's text file.
  *
  * @module
  */
+
+import { checkOffset, CyclicText, TextHaystack } from "./cyclic.ts";
+import { corpusText, fileText } from "./corpus.ts";
+import { createRng, type Split } from "./prng.ts";
+import { RandomWords } from "./random_words.ts";
 
 /**
  * A haystack source: bytes defined at every offset ≥ 0, read by absolute offset. Sources are pure
@@ -16,22 +22,15 @@ export interface HaystackSource {
   readonly name: string;
   /** Writes bytes [offset, offset + out.length) of the haystack into `out`. */
   fill(offset: number, out: Uint8Array): void;
-  /** The first sentence start at or after `pos` (a sentence starts at 0 and right after ". "). */
+  /** The first sentence start at or after `pos` (0 is one; each source says where the others are). */
   nextBoundary(pos: number): number;
+  /** sha256 of the text the source repeats, for sources read from a user's file; recorded in task params. */
+  readonly digest?: string;
 }
 
 /** The classic passkey filler (Mohtashami & Jaggi 2023): five sentences, 90 bytes. */
 export const FILLER_TEXT =
   "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again. ";
-
-/** Bytes of the repeated tile a {@link RepeatedFiller} copies from; big enough for few copies per fill. */
-const TILE_BYTES = 1 << 16;
-
-function checkOffset(what: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new Error(`Haystack ${what} ${value} must be a non-negative integer`);
-  }
-}
 
 /**
  * A text repeated forever. Sentence starts are offset 0 and every offset right after ". "; the text must
@@ -54,7 +53,7 @@ export class RepeatedFiller implements HaystackSource {
   readonly period: number;
   /** Sentence starts within one period, ascending, starting with 0. */
   readonly starts: readonly number[];
-  #tile: Uint8Array;
+  #text: CyclicText;
 
   /** A filler repeating `text` (default {@link FILLER_TEXT}), named `name` in task params. */
   constructor(text: string = FILLER_TEXT, name = "repeated-filler") {
@@ -66,49 +65,57 @@ export class RepeatedFiller implements HaystackSource {
     const starts = [0];
     for (let i = 2; i < bytes.length; i++) if (bytes[i - 2] === 0x2e && bytes[i - 1] === 0x20) starts.push(i);
     this.starts = starts;
-    // Whole periods covering TILE_BYTES, plus one, so a copy may start anywhere in the first period.
-    const reps = Math.ceil(TILE_BYTES / bytes.length) + 1;
-    this.#tile = new Uint8Array(reps * bytes.length);
-    for (let r = 0; r < reps; r++) this.#tile.set(bytes, r * bytes.length);
+    this.#text = new CyclicText(bytes, Int32Array.from(starts));
   }
 
   /** Writes bytes [offset, offset + out.length) into `out`, copying from a prebuilt tile. */
   fill(offset: number, out: Uint8Array): void {
     checkOffset("offset", offset);
-    const maxRun = this.#tile.length - this.period;
-    let pos = 0;
-    let r = offset % this.period;
-    while (pos < out.length) {
-      const n = Math.min(out.length - pos, maxRun);
-      out.set(this.#tile.subarray(r, r + n), pos);
-      pos += n;
-      r = (r + n) % this.period;
-    }
+    this.#text.copy(offset, out);
   }
 
   /** The first sentence start at or after `pos`. */
   nextBoundary(pos: number): number {
     checkOffset("position", pos);
-    const base = pos - (pos % this.period);
-    const r = pos - base;
-    for (const s of this.starts) if (s >= r) return base + s;
-    return base + this.period;
+    return this.#text.nextStart(pos);
   }
 }
 
-/** Names of the haystack sources {@link createHaystack} knows. */
-export const HAYSTACK_NAMES: readonly string[] = ["repeated-filler"];
+/** Names of the haystack sources {@link createHaystack} knows, besides "file:PATH". */
+export const HAYSTACK_NAMES: readonly string[] = ["repeated-filler", "random-words", "austen"];
+
+/** Prefix of a haystack name that streams a user's text file: "file:notes.txt". */
+export const FILE_PREFIX = "file:";
 
 /**
- * A haystack source by name. `seed` is for sources drawn at random; "repeated-filler" ignores it.
+ * A haystack source by name, for the sample whose haystack seed is `seed` (a u32) and whose split is
+ * `split`:
+ * - "repeated-filler": {@link FILLER_TEXT} repeated; ignores seed and split.
+ * - "random-words": {@link RandomWords} of `seed`; ignores split.
+ * - "austen": the corpus part of `split` (training never sees the held-out part), repeated.
+ * - "file:PATH": the text file PATH, repeated (read once; errors name the file).
+ *
+ * A text source starts at sentence start number createRng(seed).uniformInt(0, starts − 1) of its text
+ * and wraps around.
  *
  * @example
  * ```ts
  * import { createHaystack } from "./haystack.ts";
- * const hay = createHaystack("repeated-filler", 0);
+ * const hay = createHaystack("austen", 12345, "eval");
  * ```
  */
-export function createHaystack(name: string, _seed: number): HaystackSource {
+export function createHaystack(name: string, seed: number, split: Split): HaystackSource {
   if (name === "repeated-filler") return new RepeatedFiller();
-  throw new Error(`Unknown haystack ${JSON.stringify(name)}; known: ${HAYSTACK_NAMES.join(", ")}`);
+  if (name === "random-words") return new RandomWords(seed);
+  let text: CyclicText, digest: string | undefined;
+  if (name === "austen") text = corpusText(split);
+  else if (name.startsWith(FILE_PREFIX)) {
+    ({ text, sha256: digest } = fileText(name.slice(FILE_PREFIX.length)));
+  } else {
+    throw new Error(
+      `Unknown haystack ${JSON.stringify(name)}; known: ${HAYSTACK_NAMES.join(", ")}, ${FILE_PREFIX}PATH`,
+    );
+  }
+  const origin = text.starts[createRng(seed).uniformInt(0, text.starts.length - 1)];
+  return new TextHaystack(name, text, origin, digest);
 }

@@ -39,6 +39,7 @@ const COLUMN_SET: { [K in keyof ResultRow]-?: true } = {
   expected: true,
   output: true,
   correct: true,
+  score: true,
   correct_teacher_forced: true,
   answer_token_accuracy: true,
   answer_logits: true,

@@ -6,6 +6,7 @@
  */
 import type { Precision } from "../backends/backend.ts";
 import type { Split } from "../datasets/prng.ts";
+import { FILE_PREFIX, HAYSTACK_NAMES } from "../datasets/haystack.ts";
 
 /** A resolved, validated sweep description (also the shape of a `--config` run file). */
 export interface RunConfig {
@@ -26,6 +27,11 @@ export interface RunConfig {
   cellTimeout: number;
   randomWeights: boolean;
   split: Split;
+  /**
+   * Haystack of the tasks that have one: a source name (datasets/haystack.ts) or "file:PATH"; null = each
+   * task's own.
+   */
+  haystack: string | null;
   /** Output folder; null = runs/<run-id>. */
   out: string | null;
   /** Commit to record where the checkout has no .git. */
@@ -46,6 +52,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   cellTimeout: 0,
   randomWeights: false,
   split: "eval",
+  haystack: null,
   out: null,
   commit: null,
 };
@@ -79,6 +86,13 @@ function nonNegInt(v: unknown, what: string): number {
     throw new Error(`${what}: ${JSON.stringify(v)} is not a non-negative integer`);
   }
   return n;
+}
+
+/** A --haystack value as a haystack name: a source name or "file:PATH" as is, any other text a file path. */
+function haystackName(v: unknown): string {
+  const s = String(v);
+  if (s.trim() === "") throw new Error("--haystack: the value is empty; give a haystack name or a text file");
+  return HAYSTACK_NAMES.includes(s) || s.startsWith(FILE_PREFIX) ? s : `${FILE_PREFIX}${s}`;
 }
 
 /** Flag values as strings (from parseArgs) or a run file's JSON fields. */
@@ -145,6 +159,7 @@ export function resolveRunConfig(raw: RawConfig, base: RunConfig = DEFAULT_CONFI
   if (raw.randomWeights !== undefined) {
     c.randomWeights = raw.randomWeights === true || raw.randomWeights === "true";
   }
+  if (raw.haystack !== undefined) c.haystack = raw.haystack === null ? null : haystackName(raw.haystack);
   if (raw.out !== undefined) c.out = raw.out === null ? null : String(raw.out);
   if (raw.commit !== undefined) c.commit = raw.commit === null ? null : String(raw.commit);
   for (

@@ -8,6 +8,7 @@
 import type { Backend, DeviceTimer, Tensor } from "../backends/backend.ts";
 import type { Model } from "../models/session.ts";
 import type { TaskSample } from "../tasks/task.ts";
+import { scoreAnswer } from "../tasks/score.ts";
 import type { AnswerLogit } from "./result.ts";
 import type { HostPeak } from "./env.ts";
 
@@ -23,6 +24,8 @@ export class TimeoutError extends Error {
 export interface SampleOutcome {
   outputBytes: Uint8Array;
   correct: boolean;
+  /** Partial credit in [0, 1] (tasks/score.ts scoreAnswer): share of the answer's values recalled. */
+  score: number;
   correctTeacherForced: boolean;
   answerTokenAccuracy: number;
   answerLogits: AnswerLogit[];
@@ -117,6 +120,7 @@ export async function runSample(
       return {
         outputBytes,
         correct: out.length === n && out.every((t, i) => t === answer[i]),
+        score: scoreAnswer(sample, outputBytes).score,
         correctTeacherForced: hits === n,
         answerTokenAccuracy: hits / n,
         answerLogits: stats,

@@ -63,6 +63,11 @@ export interface ResultRow {
   output: string | null;
   /** Greedy output equals the expected answer exactly. */
   correct: boolean | null;
+  /**
+   * Greedy partial credit in [0, 1]: for answers listing several values, the share of them the output
+   * names (order-insensitive); otherwise 1 or 0 as `correct`. Absent in rows written before it existed.
+   */
+  score?: number | null;
   /** Every answer token is the argmax under teacher forcing. */
   correct_teacher_forced: boolean | null;
   /** Fraction of answer tokens that are the teacher-forced argmax. */

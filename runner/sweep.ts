@@ -78,7 +78,7 @@ async function chooseBackends(cfg: RunConfig, log: Log): Promise<Map<string, Bac
 export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<SweepSummary> {
   // 1. Resolve everything that can fail before any work: backends, tasks, models' configs and weights.
   const backends = await chooseBackends(cfg, log);
-  const tasks = new Map<string, Task>(cfg.tasks.map((t) => [t, getTask(t)]));
+  const tasks = new Map<string, Task>(cfg.tasks.map((t) => [t, getTask(t, cfg.haystack ?? undefined)]));
   const hosts = new Map<string, HostModel>();
   for (const m of cfg.models) hosts.set(m, await loadModel(m, { randomWeights: cfg.randomWeights }));
   if (cfg.randomWeights) {
@@ -379,6 +379,7 @@ async function measure(
     Object.assign(row, {
       output: new TextDecoder().decode(r.outputBytes),
       correct: r.correct,
+      score: r.score,
       correct_teacher_forced: r.correctTeacherForced,
       answer_token_accuracy: r.answerTokenAccuracy,
       answer_logits: r.answerLogits,

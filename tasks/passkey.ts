@@ -81,7 +81,7 @@ export function createPasskeyTask(options: PasskeyOptions = {}): PasskeyTask {
   const name = options.name ?? "passkey";
   const intro = encode(options.intro === false ? "" : PASSKEY_INTRO);
   const haystackName = options.haystack ?? "repeated-filler";
-  createHaystack(haystackName, 0); // fail at construction on an unknown name
+  createHaystack(haystackName, 0, "eval"); // fail at construction on an unknown name
   const question = encode(PASSKEY_QUESTION);
   const stopByte = ".".charCodeAt(0);
   const longestNeedle = encode(passkeyNeedle("9".repeat(KEY_DIGITS[1]))).length;
@@ -94,7 +94,7 @@ export function createPasskeyTask(options: PasskeyOptions = {}): PasskeyTask {
     const parts = [name, length, depth, seed, sample, split];
     const key = drawKey(createRng(seedFrom(parts)), split);
     const needle = encode(passkeyNeedle(key));
-    const source = createHaystack(haystackName, seedFrom([...parts, "haystack"]));
+    const source = createHaystack(haystackName, seedFrom([...parts, "haystack"]), split);
     const h = length - intro.length - needle.length - question.length;
     const p = Math.min(source.nextBoundary(Math.floor(depth * h)), h);
     const pieces: Piece[] = [
@@ -109,6 +109,7 @@ export function createPasskeyTask(options: PasskeyOptions = {}): PasskeyTask {
       taskParams: {
         split,
         haystack: haystackName,
+        ...(source.digest === undefined ? {} : { haystack_sha256: source.digest }),
         intro: intro.length > 0,
         key_digits_min: KEY_DIGITS[0],
         key_digits_max: KEY_DIGITS[1],
@@ -139,6 +140,7 @@ export function createPasskeyTask(options: PasskeyOptions = {}): PasskeyTask {
     generatorVersion,
     minLength,
     generate,
+    withHaystack: (haystack: string) => createPasskeyTask({ ...options, haystack }),
   };
 }
 

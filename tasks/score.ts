@@ -76,3 +76,39 @@ export function scoreTeacherForced(
   const n = answerTokens.length;
   return { correct: hits === n, accuracy: n === 0 ? 1 : hits / n };
 }
+
+/** Outcome of {@link scoreAnswer}. */
+export interface AnswerScore {
+  /** The answer before the first stop byte equals the expected answer exactly. */
+  correct: boolean;
+  /**
+   * In [0, 1]: for answers listing several values, the fraction of expected values the answer names
+   * (order-insensitive, each value counted once); otherwise 1 when correct, else 0.
+   */
+  score: number;
+}
+
+/**
+ * Scores a greedy answer with partial credit. The output is cut at the first stop byte; `correct` is
+ * exact match. When the sample lists `expectedValues`, the output is split at "," into trimmed items and
+ * `score` is the fraction of distinct expected values among them.
+ *
+ * @example
+ * ```ts
+ * import { scoreAnswer } from "./score.ts";
+ * const sample = { expected: "11, 22", expectedValues: ["11", "22"], stopByte: 0x2e };
+ * scoreAnswer(sample, new TextEncoder().encode("22, 33.")); // { correct: false, score: 0.5 }
+ * ```
+ */
+export function scoreAnswer(
+  sample: { expected: string; expectedValues?: readonly string[]; stopByte: number },
+  outputBytes: Uint8Array,
+): AnswerScore {
+  const { correct, output } = scoreGreedy(sample.expected, outputBytes, sample.stopByte);
+  if (sample.expectedValues === undefined) return { correct, score: correct ? 1 : 0 };
+  const named = new Set(output.split(",").map((item) => item.trim()));
+  const wanted = new Set(sample.expectedValues);
+  let hits = 0;
+  for (const v of wanted) if (named.has(v)) hits++;
+  return { correct, score: wanted.size === 0 ? (correct ? 1 : 0) : hits / wanted.size };
+}

@@ -35,14 +35,21 @@ export interface TaskSample {
   lengthActual: number;
   /** The requested depth. */
   depth: number;
-  /** Where the needle really starts, as a fraction of the haystack. */
+  /** Where the needle really starts, as a fraction of the haystack (the queried needle, when several). */
   depthActual: number;
+  /** Tasks with several needles: where each really starts, as fractions of the haystack, in text order. */
+  needleDepths?: number[];
   /** The request's seed. */
   seed: number;
   /** The request's sample index. */
   sample: number;
   /** Answer text (e.g. "4821937"). */
   expected: string;
+  /**
+   * Tasks whose answer lists several values: the values, in the answer's order (`expected` is them joined
+   * with ", "). Scoring gives partial credit for each value recalled.
+   */
+  expectedValues?: string[];
   /** Tokenized expected, without the stop byte. */
   answerTokens: Uint8Array;
   /** Generation stops when the model emits it. */
@@ -69,6 +76,11 @@ export interface Task {
   minLength: number;
   /** The sample of `req`; a bad request throws an error naming the field. */
   generate(req: SampleRequest): TaskSample;
+  /**
+   * Tasks with a haystack: the same task over haystack source `haystack` (a name createHaystack knows);
+   * an unknown name or a bad file throws.
+   */
+  withHaystack?(haystack: string): Task;
 }
 
 function checkCount(what: string, value: number): void {

@@ -1,10 +1,17 @@
-"""Python port of the harness's sample generators (datasets/PRNG.md, tasks/passkey.ts), standard library only.
+"""Python port of the harness's sample generators (datasets/PRNG.md, tasks/passkey.ts, tasks/niah.ts, the
+haystacks of datasets/), standard library only.
 
 Byte-identical to the TypeScript for every request (tests/golden/generator_parity_test.ts checks many seeds),
-so training can draw exactly the samples the harness would, from the `train` split only. Also the
-training-only multi-key needle task (not a harness task yet): several named keys, one asked for.
+so training can draw exactly the samples the harness would, from the `train` split only (a `train` sample
+reads only the training part of the natural-text corpus). Also the training-only multi-key needle task
+(multikey_sample, not a harness task): several named keys, one asked for.
 """
 
+import bisect
+import gzip
+import hashlib
+import os
+import re
 import struct
 
 M32 = 0xFFFFFFFF
@@ -216,3 +223,347 @@ def multikey_sample(length, seed, sample, n_keys=3):
     prompt = b"".join(parts)
     assert len(prompt) == length
     return {"prompt": prompt, "key": keys[asked], "answer": keys[asked].encode()}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The word list (datasets/words.ts) and the text haystacks (datasets/cyclic.ts, datasets/corpus.ts).
+
+DATASETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "datasets")
+_WORDS = []
+
+
+def word_list():
+    """The 2,000 words of datasets/words.txt, most frequent first."""
+    if not _WORDS:
+        with open(os.path.join(DATASETS, "words.txt"), encoding="ascii") as f:
+            _WORDS.extend(w for w in f.read().split("\n") if w)
+    return _WORDS
+
+
+_SENTENCE_END = re.compile(rb"""[.?!]["']?[ \n\t\r]+(?="?[A-Z])""")
+
+
+def sentence_starts(data):
+    """0 and the end of every sentence-end match followed by a capital (cyclic.ts sentenceStarts)."""
+    return [0] + [m.end() for m in _SENTENCE_END.finditer(data)]
+
+
+class CyclicText:
+    """A text repeated forever, with its sentence starts within one period."""
+
+    def __init__(self, data):
+        if not data:
+            raise ValueError("A cyclic text must not be empty")
+        self.data, self.period, self.starts = data, len(data), sentence_starts(data)
+
+    def copy(self, pos, n):
+        """Bytes [pos, pos + n) of the endless repetition."""
+        out, r = [], pos % self.period
+        while n > 0:
+            take = min(n, self.period - r)
+            out.append(self.data[r : r + take])
+            n, r = n - take, 0
+        return b"".join(out)
+
+    def next_start(self, pos):
+        base = pos - pos % self.period
+        i = bisect.bisect_left(self.starts, pos - base)
+        return base + (self.starts[i] if i < len(self.starts) else self.period)
+
+
+class TextHaystack:
+    """A cyclic text streamed from the sentence start `origin` (cyclic.ts TextHaystack)."""
+
+    def __init__(self, name, text, origin, digest=None):
+        self.name, self.text, self.origin, self.digest = name, text, origin, digest
+
+    def fill(self, start, end):
+        """Haystack bytes [start, end)."""
+        return self.text.copy(self.origin + start, max(end - start, 0))
+
+    def next_boundary(self, pos):
+        return self.text.next_start(self.origin + pos) - self.origin
+
+
+_CORPUS = {}
+
+
+def corpus_text(split):
+    """The corpus part of the split (datasets/corpus/austen-<split>.txt.gz), read on first use only."""
+    if split not in _CORPUS:
+        with gzip.open(os.path.join(DATASETS, "corpus", f"austen-{split}.txt.gz")) as f:
+            _CORPUS[split] = CyclicText(f.read())
+    return _CORPUS[split]
+
+
+_FILES = {}
+
+
+def file_text(path):
+    """A user's text file as (CyclicText, sha256), with "\\n" appended when it does not end with one."""
+    if path not in _FILES:
+        with open(path, "rb") as f:
+            data = f.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"Haystack file {path} is not UTF-8 text") from None
+        if b"\0" in data:
+            raise ValueError(f"Haystack file {path} is not text: it has NUL bytes")
+        if not text.strip():
+            raise ValueError(f"Haystack file {path} is empty (or only whitespace)")
+        digest = hashlib.sha256(data).hexdigest()
+        _FILES[path] = (CyclicText(data if data.endswith(b"\n") else data + b"\n"), digest)
+    return _FILES[path]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The random-words haystack (datasets/random_words.ts).
+
+BLOCK_BYTES = 4096
+POOL_SENTENCES = 4096
+SENTENCE_WORDS = (4, 12)
+_POOL = {}
+
+
+def _capitalise(word):
+    return word[0].upper() + word[1:]
+
+
+def _sentence_pool():
+    """(pool bytes, sentence ends, words by length, shortMax), built once."""
+    if not _POOL:
+        words = word_list()
+        rng = Rng(seed_from(["random-words", "pool"]))
+        sentences = []
+        for _ in range(POOL_SENTENCES):
+            n = rng.uniform_int(*SENTENCE_WORDS)
+            picked = [rng.choice(words) for _ in range(n)]
+            picked[0] = _capitalise(picked[0])
+            sentences.append(" ".join(picked) + ". ")
+        ends, end = [], 0
+        for t in sentences:
+            end += len(t)
+            ends.append(end)
+        by_length = {}
+        for w in words:
+            by_length.setdefault(len(w), []).append(w)
+        short_max = 0
+        while short_max + 1 in by_length:
+            short_max += 1
+        _POOL.update(data="".join(sentences).encode("ascii"), ends=ends, by_length=by_length, short_max=short_max)
+    return _POOL
+
+
+def _exact_sentence(rng, size, pool):
+    words = word_list()
+    picked, m = [], size - 2
+    while m > pool["short_max"]:
+        w = rng.choice(words)
+        while len(w) > m - 2:
+            w = rng.choice(words)
+        picked.append(w)
+        m -= len(w) + 1
+    picked.append(rng.choice(pool["by_length"][m]))
+    picked[0] = _capitalise(picked[0])
+    return " ".join(picked) + ". "
+
+
+class RandomWords:
+    """Sentences of random words in 4,096-byte blocks, each a function of (seed, block index)."""
+
+    name = "random-words"
+    digest = None
+
+    def __init__(self, seed):
+        self.seed, self._index, self._block, self._starts = seed, -1, b"", []
+
+    def _load(self, b):
+        if b == self._index:
+            return
+        pool = _sentence_pool()
+        rng = Rng(seed_from(["random-words", self.seed, b]))
+        parts, starts, pos = [], [], 0
+        while pos < BLOCK_BYTES:
+            starts.append(pos)
+            left = BLOCK_BYTES - pos
+            i = rng.uniform_int(0, POOL_SENTENCES - 1)
+            start = pool["ends"][i - 1] if i > 0 else 0
+            n = pool["ends"][i] - start
+            if n == left or n <= left - 3:
+                parts.append(pool["data"][start : start + n])
+                pos += n
+            else:
+                parts.append(_exact_sentence(rng, left, pool).encode("ascii"))
+                pos = BLOCK_BYTES
+        self._block, self._starts, self._index = b"".join(parts), starts, b
+
+    def fill(self, start, end):
+        out, pos = [], start
+        while pos < end:
+            b, within = divmod(pos, BLOCK_BYTES)
+            n = min(end - pos, BLOCK_BYTES - within)
+            self._load(b)
+            out.append(self._block[within : within + n])
+            pos += n
+        return b"".join(out)
+
+    def next_boundary(self, pos):
+        b, within = divmod(pos, BLOCK_BYTES)
+        self._load(b)
+        i = bisect.bisect_left(self._starts, within)
+        return b * BLOCK_BYTES + self._starts[i] if i < len(self._starts) else (b + 1) * BLOCK_BYTES
+
+
+class RepeatedFiller:
+    """The passkey filler as a haystack object (filler_bytes, next_boundary)."""
+
+    name = "repeated-filler"
+    digest = None
+
+    @staticmethod
+    def fill(start, end):
+        return filler_bytes(start, end)
+
+    @staticmethod
+    def next_boundary(pos):
+        return next_boundary(pos)
+
+
+def create_haystack(name, seed, split):
+    """datasets/haystack.ts createHaystack: repeated-filler, random-words, austen (part of split), file:PATH."""
+    if name == "repeated-filler":
+        return RepeatedFiller()
+    if name == "random-words":
+        return RandomWords(seed)
+    if name == "austen":
+        text, digest = corpus_text(split), None
+    elif name.startswith("file:"):
+        text, digest = file_text(name[len("file:") :])
+    else:
+        raise ValueError(f"Unknown haystack {name!r}")
+    return TextHaystack(name, text, text.starts[Rng(seed).uniform_int(0, len(text.starts) - 1)], digest)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# NIAH tasks (tasks/niah.ts, generator version 1).
+
+NIAH_INTRO = (
+    "Some special magic numbers are hidden within the following text. Make sure to memorize them. "
+    "I will quiz you about them afterwards.\n"
+)
+VALUE_DIGITS = 7
+KEY_WORD_MIN_LETTERS = 4
+HAYSTACK_BYTES_PER_EXTRA_NEEDLE = 1536
+NIAH_TASKS = {
+    # name: (keys, values per key, queries)
+    "niah_single": (1, 1, 1),
+    "niah_multikey": (4, 1, 1),
+    "niah_multivalue": (1, 4, 1),
+    "niah_multiquery": (4, 1, 4),
+}
+
+
+def niah_needle(key, value):
+    return f"One of the special magic numbers for {key} is: {value}. "
+
+
+def niah_question(asked, values_per_key):
+    keys = asked[0] if len(asked) == 1 else ", ".join(asked[:-1]) + " and " + asked[-1]
+    if values_per_key > 1:
+        return (f"\nWhat are all the special magic numbers for {keys}? In the order they appear in the text, "
+                f"the special magic numbers for {keys} are ")
+    if len(asked) > 1:
+        return (f"\nWhat are the special magic numbers for {keys}? In the order of the question, "
+                f"the special magic numbers for {keys} are ")
+    return f"\nWhat is the special magic number for {keys}? The special magic number for {keys} is "
+
+
+def niah_min_length(keys, values_per_key, queries):
+    """tasks/niah.ts minLength: intro, the longest needles and question, and the haystack's minimum."""
+    longest_key = "x" * (2 * max(len(w) for w in word_list() if len(w) >= KEY_WORD_MIN_LETTERS) + 1)
+    needles = keys * values_per_key
+    needle = len(niah_needle(longest_key, "9" * VALUE_DIGITS))
+    question = len(niah_question([longest_key] * queries, values_per_key))
+    return len(NIAH_INTRO) + needles * needle + question + HAYSTACK_BYTES_PER_EXTRA_NEEDLE * (needles - 1)
+
+
+def _draw_keys(rng, n):
+    words = [w for w in word_list() if len(w) >= KEY_WORD_MIN_LETTERS]
+    keys = []
+    while len(keys) < n:
+        a, b = rng.choice(words), rng.choice(words)
+        if a != b and f"{a}-{b}" not in keys:
+            keys.append(f"{a}-{b}")
+    return keys
+
+
+def _draw_value(rng, split, used):
+    while True:
+        value = str(rng.uniform_int(10 ** (VALUE_DIGITS - 1), 10**VALUE_DIGITS - 1))
+        if split_of(value) == split and value not in used:
+            return value
+
+
+def _place_needles(rng, source, h, depth, count):
+    def start_at_or_after(pos):
+        q = source.next_boundary(pos)
+        return q if q < h else 0
+
+    offsets = [min(source.next_boundary(int(depth * h)), h)]
+    while len(offsets) < count:
+        first = q = start_at_or_after(rng.uniform_int(0, h - 1))
+        while q in offsets:
+            q = start_at_or_after(q + 1)
+            if q == first:
+                raise ValueError(f"Haystack {source.name} has too few sentence starts for {count} needles")
+        offsets.append(q)
+    return offsets
+
+
+def niah_sample(name, length, depth, seed, sample, split, haystack="austen"):
+    """A NIAH sample of the task `name` (NIAH_TASKS): dict(prompt: bytes, expected, values, needle_offsets
+    (text order), needle_depths, depth_actual, haystack_bytes)."""
+    if split not in ("train", "eval"):
+        raise ValueError(f"split {split!r} must be train or eval")
+    keys, values_per_key, queries = NIAH_TASKS[name]
+    if length < niah_min_length(keys, values_per_key, queries):
+        raise ValueError(f"length {length} is too short for task {name}")
+    parts = [name, length, depth, seed, sample, split]
+    rng = Rng(seed_from(parts))
+    key_names = _draw_keys(rng, keys)
+    values, used = [], set()
+    for _ in key_names:
+        values.append([])
+        for _ in range(values_per_key):
+            v = _draw_value(rng, split, used)
+            used.add(v)
+            values[-1].append(v)
+    needles = [niah_needle(k, v).encode() for k, vs in zip(key_names, values) for v in vs]
+    asked = key_names[:queries]
+    question = niah_question(asked, values_per_key).encode()
+    intro = NIAH_INTRO.encode()
+    source = create_haystack(haystack, seed_from(parts + ["haystack"]), split)
+    h = length - len(intro) - sum(len(x) for x in needles) - len(question)
+    offsets = _place_needles(rng, source, h, depth, len(needles))
+    order = sorted(range(len(needles)), key=lambda n: offsets[n])
+    chunks, at = [intro], 0
+    for n in order:
+        chunks += [source.fill(at, offsets[n]), needles[n]]
+        at = offsets[n]
+    chunks += [source.fill(at, h), question]
+    prompt = b"".join(chunks)
+    assert len(prompt) == length
+    expected_values = [values[k][n % values_per_key] for k in range(queries) for n in order
+                       if n // values_per_key == k]
+    depth_of = lambda off: off / h if h > 0 else 0  # noqa: E731
+    return {
+        "prompt": prompt,
+        "expected": ", ".join(expected_values),
+        "answer": ", ".join(expected_values).encode(),
+        "values": expected_values,
+        "needle_offsets": [offsets[n] for n in order],
+        "needle_depths": [depth_of(offsets[n]) for n in order],
+        "depth_actual": depth_of(offsets[0]),
+        "haystack_bytes": h,
+    }

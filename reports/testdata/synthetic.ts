@@ -41,6 +41,7 @@ export function makeRow(overrides: Partial<ResultRow> = {}): ResultRow {
     expected: "12345",
     output: "12345",
     correct: true,
+    score: 1,
     correct_teacher_forced: true,
     answer_token_accuracy: 1,
     answer_logits: [{ expected_logit: 3.5, argmax_id: 49, logsumexp: 4.25 }],

@@ -1,19 +1,43 @@
 /**
  * The Python port of the generators (training/data.py, which training draws its samples from) against the
- * TypeScript ones: raw PRNG outputs, sampling procedures, seed derivation, the split rule and hundreds of
- * passkey prompts must match byte for byte. Skipped, with a message, where python3 is missing.
+ * TypeScript ones: raw PRNG outputs, sampling procedures, seed derivation, the split rule, hundreds of
+ * passkey prompts, haystack sources at far offsets and NIAH prompts of every task over the corpus, random
+ * words and a user file must match byte for byte. Skipped, with a message, where python3 is missing.
  */
 import assert from "node:assert/strict";
+import { createHaystack } from "../../datasets/haystack.ts";
 import { createRng, seedFrom, splitOf } from "../../datasets/prng.ts";
+import { getTask } from "../../tasks/registry.ts";
 import { passkeyTask } from "../../tasks/passkey.ts";
+import type { NiahSample } from "../../tasks/niah.ts";
 import type { Split } from "../../datasets/prng.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+const NIAH_CASES = 48;
+
+/** A user haystack file: sentences, a paragraph break, no final newline (the port must append one). */
+const FILE = await Deno.makeTempFile({ suffix: ".txt" });
+await Deno.writeTextFile(
+  FILE,
+  Array.from(
+    { length: 40 },
+    (_, i) => `Line ${i} says "Hello." Then it ends? Yes! It does.${i % 7 ? " " : "\n\n"}`,
+  )
+    .join("") + "The end",
+);
 
 async function runPython(): Promise<string | null> {
   try {
     const out = await new Deno.Command("python3", {
-      args: [`${ROOT}training/gen_parity.py`, "--cases", "240"],
+      args: [
+        `${ROOT}training/gen_parity.py`,
+        "--cases",
+        "240",
+        "--niah-cases",
+        String(NIAH_CASES),
+        "--file",
+        FILE,
+      ],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -26,7 +50,10 @@ async function runPython(): Promise<string | null> {
 }
 
 const text = await runPython();
-if (text === null) console.log("generator parity: python3 not found, test skipped");
+if (text === null) {
+  console.log("generator parity: python3 not found, test skipped");
+  await Deno.remove(FILE);
+}
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
@@ -88,12 +115,48 @@ Deno.test({
           assert.equal(String.fromCharCode(...bytes), o.prompt, `${where}: prompt`);
         }
         assert.equal(await sha256(bytes), o.prompt_sha256, `${where}: prompt sha256`);
+      } else if (o.kind === "haystack") {
+        const hay = createHaystack(o.name, o.seed, o.split);
+        const where = `haystack ${o.name} ${o.split} seed ${o.seed} offset ${o.offset}`;
+        const bytes = new Uint8Array(5000);
+        hay.fill(o.offset, bytes);
+        assert.equal(String.fromCharCode(...bytes.subarray(0, 80)), o.head, `${where}: bytes`);
+        assert.equal(await sha256(bytes), o.sha256, `${where}: sha256`);
+        assert.equal(hay.nextBoundary(o.offset), o.next, `${where}: next boundary`);
+      } else if (o.kind === "niah") {
+        const req = {
+          length: o.length,
+          depth: o.depth,
+          seed: o.seed,
+          sample: o.sample,
+          split: o.split as Split,
+        };
+        const s = getTask(o.task, o.haystack).generate(req) as NiahSample;
+        const where = `${o.task} over ${o.haystack} ${JSON.stringify(req)}`;
+        assert.equal(s.expected, o.expected, `${where}: expected`);
+        assert.deepEqual(s.needleOffsets, o.needle_offsets, `${where}: needle offsets`);
+        assert.deepEqual(s.needleDepths, o.needle_depths, `${where}: needle depths`);
+        assert.equal(s.depthActual, o.depth_actual, `${where}: depth`);
+        assert.equal(await sha256(promptBytes(s.segments(4096))), o.prompt_sha256, `${where}: prompt sha256`);
       } else {
         throw new Error(`Unknown line kind ${o.kind}`);
       }
     }
     // The comparison really covered every kind, at the sizes asked for.
-    assert.deepEqual(count, { rng: 6, seed: 6, split: 200, passkey: 240 });
+    assert.deepEqual(count, {
+      rng: 6,
+      seed: 6,
+      split: 200,
+      passkey: 240,
+      haystack: 72,
+      niah: 4 * 3 * NIAH_CASES,
+    });
     assert.ok(new Set(lines.filter((o) => o.kind === "split").map((o) => o.split)).size === 2);
+    const niah = lines.filter((o) => o.kind === "niah");
+    assert.ok(new Set(niah.map((o) => `${o.task} ${o.split} ${o.haystack}`)).size === 4 * 2 * 3);
+    assert.ok(
+      Math.min(...niah.map((o) => o.length)) < 1000 && Math.max(...niah.map((o) => o.length)) > 100000,
+    );
+    await Deno.remove(FILE);
   },
 });
