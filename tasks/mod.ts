@@ -1,6 +1,6 @@
 /**
- * Benchmark tasks: the Task contract, the registry, the passkey task, prompt layout streaming and scoring
- * helpers.
+ * Benchmark tasks: the Task contract, the registry, the passkey, NIAH, variable-tracking and word-extraction
+ * tasks, prompt layout streaming and scoring helpers.
  *
  * @module
  */
@@ -8,5 +8,9 @@
 export * from "./task.ts";
 export * from "./registry.ts";
 export * from "./passkey.ts";
+export * from "./niah.ts";
+export * from "./variable_tracking.ts";
+export * from "./words_tasks.ts";
 export * from "./layout.ts";
 export * from "./score.ts";
+export * from "./dump.ts";

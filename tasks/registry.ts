@@ -4,10 +4,22 @@
  * @module
  */
 
+import { niahMultikeyTask, niahMultiqueryTask, niahMultivalueTask, niahSingleTask } from "./niah.ts";
 import { passkeyTask } from "./passkey.ts";
 import type { Task } from "./task.ts";
+import { variableTrackingTask } from "./variable_tracking.ts";
+import { commonWordsTask, frequentWordsTask } from "./words_tasks.ts";
 
-const TASKS: readonly Task[] = [passkeyTask];
+const TASKS: readonly Task[] = [
+  passkeyTask,
+  niahSingleTask,
+  niahMultikeyTask,
+  niahMultivalueTask,
+  niahMultiqueryTask,
+  variableTrackingTask,
+  commonWordsTask,
+  frequentWordsTask,
+];
 
 /**
  * Every registered task, in a fixed order.
@@ -23,20 +35,22 @@ export function listTasks(): readonly Task[] {
 }
 
 /**
- * The task named `name`; an unknown name throws an error listing the known tasks.
+ * The task named `name`; an unknown name throws an error listing the known tasks. With `haystack` (a
+ * haystack name such as "random-words" or "file:PATH"), a task with a haystack streams that one instead
+ * (its task params record it); tasks without a haystack ignore it.
  *
  * @example
  * ```ts
  * import { getTask } from "./registry.ts";
- * const task = getTask("passkey");
+ * const task = getTask("niah_single", "random-words");
  * ```
  */
-export function getTask(name: string): Task {
+export function getTask(name: string, haystack?: string): Task {
   const task = TASKS.find((t) => t.name === name);
   if (task === undefined) {
     throw new Error(
       `Unknown task ${JSON.stringify(name)}; known tasks: ${TASKS.map((t) => t.name).join(", ")}`,
     );
   }
-  return task;
+  return haystack === undefined || task.withHaystack === undefined ? task : task.withHaystack(haystack);
 }
