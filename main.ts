@@ -37,7 +37,7 @@ Sweep flags (comma lists; the sweep is their product):
   --seeds LIST         non-negative integers                      [${DEFAULT_CONFIG.seeds.join(",")}]
   --samples N          samples per cell                           [${DEFAULT_CONFIG.samples}]
   --dtype D            auto, f64, f32 or bf16                     [auto: each backend's default]
-  --segment N          prefill segment tokens                     [${DEFAULT_CONFIG.segment}]
+  --segment N          prefill segment tokens, or auto            [auto: reference 1024, cuda 65536]
   --cell-timeout S     seconds per sample before a timeout row    [0 = none]
   --random-weights     deterministic untrained weights (rows say trained: false)
   --split S            eval or train samples                      [eval]

@@ -42,6 +42,7 @@ Deno.test("bad flags and values name the input", async () => {
     [["--lengths", "4x"], /--lengths: "4x" is not a length/],
     [["--depths", "1.5"], /--depths: "1.5" is not a fraction/],
     [["--samples", "0"], /--samples: must be at least 1/],
+    [["--segment", "0"], /--segment: must be at least 1 token \(or "auto"\)/],
     [["--dtype", "f16"], /--dtype: "f16" is not one of/],
     [["--task", "nosuch"], /Unknown task "nosuch"; known tasks: passkey/],
     [["--model", "nosuch"], /Unknown model "nosuch": shipped models are .*ramba-tiny/],

@@ -317,6 +317,11 @@ export interface BackendFactory {
   readonly name: BackendName;
   /** Precisions this backend offers; the first is its default. */
   readonly precisions: readonly Precision[];
+  /**
+   * Prefill segment length (tokens) used when the run does not set one: long enough that per-segment
+   * overheads (kernel launches, host calls) do not dominate, short enough for the backend's memory.
+   */
+  readonly preferredSegment: number;
   /** Checks, without side effects, whether this backend can run here. */
   probe(): Promise<Availability>;
   /** Creates an instance; throws with a clear message if unavailable or the precision is not offered. */

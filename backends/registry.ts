@@ -20,6 +20,7 @@ function notYetFactory(name: BackendName, reason: string): BackendFactory {
   return {
     name,
     precisions: [],
+    preferredSegment: 1024,
     probe: () => Promise.resolve({ available: false, reason }),
     create: () => Promise.reject(new Error(`Backend "${name}" is not available: ${reason}`)),
     opSupport: () => Object.fromEntries(OP_NAMES.map((op) => [op, false])) as Record<OpName, boolean>,

@@ -21,7 +21,7 @@ export interface RunConfig {
   samples: number;
   /** Float precision; "auto" = each backend's default. */
   dtype: Precision | "auto";
-  /** Tokens per prefill segment. */
+  /** Tokens per prefill segment; 0 = each backend's preferred segment (BackendFactory.preferredSegment). */
   segment: number;
   /** Seconds a sample may take before it becomes a `timeout` row; 0 = no limit. */
   cellTimeout: number;
@@ -48,7 +48,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   seeds: [0],
   samples: 1,
   dtype: "auto",
-  segment: 1024,
+  segment: 0,
   cellTimeout: 0,
   randomWeights: false,
   split: "eval",
@@ -134,8 +134,12 @@ export function resolveRunConfig(raw: RawConfig, base: RunConfig = DEFAULT_CONFI
   if (seeds) c.seeds = seeds.map((s) => nonNegInt(s, "--seeds"));
   if (raw.samples !== undefined) c.samples = nonNegInt(raw.samples, "--samples");
   if (c.samples < 1) throw new Error("--samples: must be at least 1");
-  if (raw.segment !== undefined) c.segment = nonNegInt(raw.segment, "--segment");
-  if (c.segment < 1) throw new Error("--segment: must be at least 1 token");
+  if (raw.segment !== undefined) {
+    c.segment = raw.segment === "auto" || raw.segment === 0 ? 0 : nonNegInt(raw.segment, "--segment");
+    if (c.segment < 1 && raw.segment !== "auto" && raw.segment !== 0) {
+      throw new Error('--segment: must be at least 1 token (or "auto")');
+    }
+  }
   if (raw.cellTimeout !== undefined) {
     const t = Number(raw.cellTimeout);
     if (!Number.isFinite(t) || t < 0) {

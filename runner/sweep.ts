@@ -36,6 +36,8 @@ interface BackendChoice {
   factory: BackendFactory;
   precision: Precision;
   why: string;
+  /** Prefill segment tokens: the run's --segment, or the backend's preferred one. */
+  segment: number;
 }
 
 /** The sweep's result: where it wrote, and counts by status. */
@@ -69,7 +71,7 @@ async function chooseBackends(cfg: RunConfig, log: Log): Promise<Map<string, Bac
       );
     }
     if (name === "auto") log(`backend auto: ${why}`);
-    out.set(name, { factory, precision, why });
+    out.set(name, { factory, precision, why, segment: cfg.segment || factory.preferredSegment });
   }
   return out;
 }
@@ -130,7 +132,9 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
       `lengths ${cfg.lengths.map(formatLength).join(",")}; depths ${cfg.depths.join(",")}; seeds ${
         cfg.seeds.join(",")
       }; ` +
-      `segment ${cfg.segment}; into ${dir}`,
+      `segment ${
+        [...backends.values()].map((b) => `${b.factory.name} ${b.segment}`).join(", ")
+      }; into ${dir}`,
   );
 
   // 4. Run, one model × backend at a time (weights uploaded once).
@@ -182,7 +186,7 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
         }
       }
       const cellId = keys.cell_key;
-      const base = baseRow(host, choice, backend, cfg, sampleTask, keys);
+      const base = baseRow(host, choice, backend, sampleTask, keys);
       let row: ResultRow;
       if (setupError) row = { ...base, status: "error", message: `Backend setup failed: ${setupError}` };
       else if (unsupported) row = { ...base, status: "unsupported", message: unsupported };
@@ -288,7 +292,7 @@ async function rowKeys(
     `w=${host.weightsSha256.slice(0, 16)}`,
     choice.factory.name,
     choice.precision,
-    `seg=${cfg.segment}`,
+    `seg=${choice.segment}`,
     s.task,
     `L=${s.lengthRequested}`,
     `depth=${s.depth}`,
@@ -312,7 +316,6 @@ function baseRow(
   host: HostModel,
   choice: BackendChoice,
   backend: Backend | null,
-  cfg: RunConfig,
   s: TaskSample,
   keys: RowKeys,
 ): ResultRow {
@@ -330,7 +333,7 @@ function baseRow(
     backend: choice.factory.name,
     device: backend?.device() ?? "",
     dtype: choice.precision,
-    segment_tokens: cfg.segment,
+    segment_tokens: choice.segment,
     task: s.task,
     task_params: s.taskParams,
     generator_version: s.generatorVersion,
@@ -375,7 +378,12 @@ async function measure(
   const row: ResultRow = { ...base, peak_host_method: hostPeak.method };
   const mark = backend.mark();
   try {
-    const r = await runSample(model, s, { segmentTokens: cfg.segment, deadline, hostPeak, onProgress });
+    const r = await runSample(model, s, {
+      segmentTokens: base.segment_tokens,
+      deadline,
+      hostPeak,
+      onProgress,
+    });
     Object.assign(row, {
       output: new TextDecoder().decode(r.outputBytes),
       correct: r.correct,

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { listBackends } from "../backends/registry.ts";
+import { referenceFactory } from "../backends/reference/mod.ts";
 import { resolveRunConfig } from "./config.ts";
 import { runSweep } from "./sweep.ts";
 import type { ResultRow, RunInfo } from "./result.ts";
@@ -42,6 +43,7 @@ Deno.test("a sweep writes the five files with one complete row per sample", asyn
     assert.ok(r.prefill_tokens_per_s! > 0 && r.peak_host_bytes! > 0 && r.peak_device_bytes! > 0);
     assert.ok(r.session_bytes! > 0);
     assert.equal(typeof r.correct, "boolean");
+    assert.equal(r.segment_tokens, 128);
   }
   // The same sample across models shares its sample_key, and differs in cell_key.
   const byModel = (m: string) => rs.filter((r) => r.model === m).map((r) => r.sample_key);
@@ -50,6 +52,22 @@ Deno.test("a sweep writes the five files with one complete row per sample", asyn
   assert.equal(info.op_support.reference.hsaSelect, true);
   // run.json records each backend's availability as the registry probes it on this machine.
   for (const b of await listBackends()) assert.equal(info.backends[b.name].available, b.available, b.name);
+});
+
+Deno.test("without --segment each backend uses its preferred segment", async () => {
+  const dir = await Deno.makeTempDir();
+  const cfg = resolveRunConfig({
+    models: "mamba2-tiny",
+    backends: "reference",
+    lengths: "300",
+    depths: "0.5",
+    randomWeights: true,
+    out: dir,
+  });
+  assert.equal(cfg.segment, 0);
+  assert.equal(resolveRunConfig({ segment: "auto" }).segment, 0);
+  await runSweep(cfg, quiet);
+  assert.equal(rows(dir)[0].segment_tokens, referenceFactory.preferredSegment);
 });
 
 Deno.test("resume skips present rows and reruns a torn last line", async () => {

@@ -22,6 +22,9 @@ export function createCudaFactory(opts: CudaOptions = {}): BackendFactory {
   return {
     name: "cuda",
     precisions: CUDA_PRECISIONS,
+    // 64K-token segments: at 1K, launch overhead held ramba-tiny's prefill to ~0.65M tokens/s on an H200;
+    // at 64K it reaches ~2-3M (docs/cuda.md). Intermediates stay under 1 GiB for the shipped models.
+    preferredSegment: 65536,
     probe(): Promise<Availability> {
       try {
         const opened = openLibrary(opts.libraryPath);

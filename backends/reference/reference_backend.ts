@@ -281,6 +281,7 @@ export class ReferenceBackend implements Backend, Allocator {
 export const referenceFactory: BackendFactory = {
   name: "reference",
   precisions: REFERENCE_PRECISIONS,
+  preferredSegment: 1024,
   probe() {
     return Promise.resolve({ available: true, reason: "plain TypeScript, always available" });
   },
