@@ -50,53 +50,69 @@ export function attention(
   const scale = 1 / Math.sqrt(D);
   const y = mem.alloc([T, Hq * D]);
   const yd = y.data as FloatArray;
-  const scores = scratch(W > 0 ? Math.min(W + 1, past + T) : past + T, "attention scores");
-  const acc = scratch(D, "attention output row");
-
-  // Where each visible position's row starts (cache ring or segment), computed once: no modulo or
-  // branch on the position inside the loops over keys.
+  // Where each position's row starts (cache ring or segment), computed once: no modulo or branch on the
+  // position inside the loops over keys.
   const rowOf = new Int32Array(past + T);
   const inCache = new Uint8Array(past + T);
   for (let p = 0; p < past + T; p++) {
     inCache[p] = p < past ? 1 : 0;
     rowOf[p] = (p < past ? p % cap : p - past) * kvw;
   }
+  // R query rows at a time share every key and value row they read; each row's sums run in the same
+  // order as one row alone would (keys ascending, dims ascending), so blocking changes no result.
+  const R = 4;
+  const span = (W > 0 ? Math.min(W, past + T) : past + T) + R;
+  const scores = Array.from({ length: R }, (_, j) => scratch(span, `attention scores ${j}`));
+  const acc = scratch(R * D, "attention output rows");
+  const max = new Float64Array(R), sum = new Float64Array(R), lo = new Int32Array(R);
+  const qs = Hq * D;
 
-  for (let i = 0; i < T; i++) {
-    const t = past + i;
-    // 1. The visible key range.
-    const lo = W > 0 ? Math.max(0, t - W) : 0;
-    for (let hq = 0; hq < Hq; hq++) {
-      const qo = i * Hq * D + hq * D;
-      const ho = Math.floor(hq / G) * D;
-      // 2. Scores; four partial sums (a fixed order, so results stay deterministic).
-      let max = -Infinity;
-      for (let p = lo; p <= t; p++) {
+  for (let hq = 0; hq < Hq; hq++) {
+    const ho = Math.floor(hq / G) * D;
+    for (let i0 = 0; i0 < T; i0 += R) {
+      const r = Math.min(R, T - i0);
+      const t0 = past + i0, tEnd = t0 + r - 1;
+      // 1. The visible key range of each row j: lo[j] .. t0 + j.
+      for (let j = 0; j < r; j++) lo[j] = W > 0 ? Math.max(0, t0 + j - W) : 0;
+      const pLo = lo[0];
+      const q0 = i0 * qs + hq * D;
+      // 2. Scores s_p = q·k_p / sqrt(D) of every row for p in pLo..tEnd (−Infinity where not visible).
+      max.fill(-Infinity);
+      for (let p = pLo; p <= tEnd; p++) {
         const keys = inCache[p] ? ckd : kd;
         const ko = rowOf[p] + ho;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, e = 0;
-        for (; e + 3 < D; e += 4) {
-          s0 += qd[qo + e] * keys[ko + e];
-          s1 += qd[qo + e + 1] * keys[ko + e + 1];
-          s2 += qd[qo + e + 2] * keys[ko + e + 2];
-          s3 += qd[qo + e + 3] * keys[ko + e + 3];
+        for (let j = 0; j < r; j++) {
+          if (p < lo[j] || p > t0 + j) {
+            scores[j][p - pLo] = -Infinity;
+            continue;
+          }
+          const qo = q0 + j * qs;
+          let s = 0;
+          for (let e = 0; e < D; e++) s += qd[qo + e] * keys[ko + e];
+          s *= scale;
+          scores[j][p - pLo] = s;
+          if (s > max[j]) max[j] = s;
         }
-        for (; e < D; e++) s0 += qd[qo + e] * keys[ko + e];
-        const s = ((s0 + s1) + (s2 + s3)) * scale;
-        scores[p - lo] = s;
-        if (s > max) max = s;
       }
-      // 3. Softmax-weighted sum of values.
+      // 3. e_p = exp(s_p − max s); y = Σ_p e_p·v_p / Σ_p e_p.
       acc.fill(0);
-      let sum = 0;
-      for (let p = lo; p <= t; p++) {
-        const wgt = Math.exp(scores[p - lo] - max);
-        sum += wgt;
+      sum.fill(0);
+      for (let p = pLo; p <= tEnd; p++) {
         const vals = inCache[p] ? cvd : vd;
         const vo = rowOf[p] + ho;
-        for (let e = 0; e < D; e++) acc[e] += wgt * vals[vo + e];
+        for (let j = 0; j < r; j++) {
+          const s = scores[j][p - pLo];
+          if (s === -Infinity) continue;
+          const wgt = Math.exp(s - max[j]);
+          sum[j] += wgt;
+          const ao = j * D;
+          for (let e = 0; e < D; e++) acc[ao + e] += wgt * vals[vo + e];
+        }
       }
-      for (let e = 0; e < D; e++) yd[qo + e] = acc[e] / sum;
+      for (let j = 0; j < r; j++) {
+        const yo = q0 + j * qs;
+        for (let e = 0; e < D; e++) yd[yo + e] = acc[j * D + e] / sum[j];
+      }
     }
   }
   return y;
