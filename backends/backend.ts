@@ -221,6 +221,14 @@ export interface Ops {
     weights: Tensor,
     opts: HsaAttentionOptions,
   ): Tensor;
+  /**
+   * Log-likelihood of given targets, so that scoring never moves `[T, V]` logits off the device: row t
+   * gives `log softmax(logits[t])[targets[t]]` = `logits[t, targets[t]] − logsumexp(logits[t])`, with the
+   * max subtracted before exponentiating and at least fp32 accumulation. logits `[T, V]`; targets `[T]`,
+   * host ids or an i32 tensor → `[T]`. Host targets outside [0, V) are an error; a device tensor's are
+   * checked where the backend can (reference), else give NaN in their row (CUDA).
+   */
+  targetLogProbs(logits: Tensor, targets: Int32Array | Tensor): Tensor;
 }
 
 /** Every op name, for support tables. */
@@ -244,6 +252,7 @@ export const OP_NAMES = [
   "hsaSelect",
   "chunkWeights",
   "hsaAttention",
+  "targetLogProbs",
 ] as const satisfies readonly (keyof Ops)[];
 /** An op name. */
 export type OpName = typeof OP_NAMES[number];

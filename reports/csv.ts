@@ -43,6 +43,8 @@ const COLUMN_SET: { [K in keyof ResultRow]-?: true } = {
   correct_teacher_forced: true,
   answer_token_accuracy: true,
   answer_logits: true,
+  bpb: true,
+  bpb_buckets: true,
   prefill_ms: true,
   prefill_tokens_per_s: true,
   decode_ms_per_token: true,

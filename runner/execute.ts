@@ -1,15 +1,19 @@
 /**
- * Runs one sample on one model session: streamed segment prefill, then from that one prefill both
- * scorings — teacher-forced logits over the answer, and greedy generation up to the stop byte —
- * with prefill and decode timed apart.
+ * Runs one sample on one model session, as the sample's scoring asks:
+ * - generate: streamed segment prefill, then from that one prefill both scorings — teacher-forced logits
+ *   over the answer, and greedy generation up to the stop byte — with prefill and decode timed apart;
+ * - likelihood: the prompt scored segment by segment on the device (each position's log-probability of the
+ *   next byte; logits never leave the device), summed into bits per byte, overall and by position bucket.
  *
  * @module
  */
 import type { Backend, DeviceTimer, Tensor } from "../backends/backend.ts";
 import type { Model } from "../models/session.ts";
+import { scoreTargets } from "../models/score.ts";
 import type { TaskSample } from "../tasks/task.ts";
 import { scoreAnswer } from "../tasks/score.ts";
-import type { AnswerLogit } from "./result.ts";
+import type { AnswerLogit, BpbBucket } from "./result.ts";
+import { BitsPerByte } from "./bits_per_byte.ts";
 import type { HostPeak } from "./env.ts";
 
 /** Thrown when a sample passes its deadline; the runner records a `timeout` row. */
@@ -20,15 +24,28 @@ export class TimeoutError extends Error {
   }
 }
 
-/** What one sample measured. */
+/** Thrown when the backend lacks an op the sample's scoring needs; the runner records `unsupported`. */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsupportedError";
+  }
+}
+
+/** What one sample measured. The answer fields are null for likelihood scoring, the bpb fields otherwise. */
 export interface SampleOutcome {
-  outputBytes: Uint8Array;
-  correct: boolean;
+  outputBytes: Uint8Array | null;
+  correct: boolean | null;
   /** Partial credit in [0, 1] (tasks/score.ts scoreAnswer): share of the answer's values recalled. */
-  score: number;
-  correctTeacherForced: boolean;
-  answerTokenAccuracy: number;
-  answerLogits: AnswerLogit[];
+  score: number | null;
+  correctTeacherForced: boolean | null;
+  answerTokenAccuracy: number | null;
+  answerLogits: AnswerLogit[] | null;
+  /** Bits per byte of the prompt (every byte but the first, given the bytes before it). */
+  bpb: number | null;
+  /** The same by position bucket. */
+  bpbBuckets: BpbBucket[] | null;
+  /** Prefill time; for likelihood scoring, of the forwards with logits at every position and the scoring op. */
   prefillMs: number;
   decodeMsPerToken: number | null;
   sessionBytes: number;
@@ -53,17 +70,32 @@ function rowStats(logits: Float64Array, expected: number): AnswerLogit {
   return { expected_logit: logits[expected], argmax_id: arg, logsumexp: max + Math.log(sum) };
 }
 
+/**
+ * Runs the sample as its scoring asks ("generate" when it names none): see the module doc.
+ *
+ * @example
+ * ```ts
+ * const r = await runSample(model, sample, { segmentTokens: 1024, deadline: Infinity, hostPeak: new HostPeak() });
+ * ```
+ */
+export function runSample(model: Model, sample: TaskSample, opts: RunSampleOptions): Promise<SampleOutcome> {
+  return sample.scoring === "likelihood"
+    ? runLikelihood(model, sample, opts)
+    : runGenerate(model, sample, opts);
+}
+
+/** Throws a TimeoutError naming `where` once the deadline has passed. */
+function deadlineCheck(deadline: number): (where: string) => void {
+  return (where) => {
+    if (performance.now() > deadline) throw new TimeoutError(`Cell timeout reached during ${where}`);
+  };
+}
+
 /** Prefills the sample's prompt and scores the answer both ways. */
-export async function runSample(
-  model: Model,
-  sample: TaskSample,
-  opts: RunSampleOptions,
-): Promise<SampleOutcome> {
+async function runGenerate(model: Model, sample: TaskSample, opts: RunSampleOptions): Promise<SampleOutcome> {
   const b = model.backend;
   const V = model.dims.vocab;
-  const check = (where: string) => {
-    if (performance.now() > opts.deadline) throw new TimeoutError(`Cell timeout reached during ${where}`);
-  };
+  const check = deadlineCheck(opts.deadline);
   const clock = new Stopwatch(b);
   const session = model.session();
   try {
@@ -124,6 +156,8 @@ export async function runSample(
         correctTeacherForced: hits === n,
         answerTokenAccuracy: hits / n,
         answerLogits: stats,
+        bpb: null,
+        bpbBuckets: null,
         prefillMs,
         decodeMsPerToken: steps > 0 ? stepMs / steps : null,
         sessionBytes,
@@ -131,6 +165,71 @@ export async function runSample(
     } finally {
       session.disposeCheckpoint(cp);
     }
+  } finally {
+    session.dispose();
+    clock.dispose();
+  }
+}
+
+/**
+ * Scores the prompt by likelihood. The stream is read one segment ahead: a segment's targets are its own
+ * bytes shifted by one plus the next segment's first byte; the prompt's last byte predicts nothing, and
+ * its first is predicted by nothing (no beginning-of-text token), so L − 1 bytes are scored.
+ */
+async function runLikelihood(
+  model: Model,
+  sample: TaskSample,
+  opts: RunSampleOptions,
+): Promise<SampleOutcome> {
+  const b = model.backend;
+  if (!b.supports("targetLogProbs")) {
+    throw new UnsupportedError(
+      `Backend ${b.name} does not implement targetLogProbs (needed by ${sample.task})`,
+    );
+  }
+  const check = deadlineCheck(opts.deadline);
+  const clock = new Stopwatch(b);
+  const session = model.session();
+  const bits = new BitsPerByte(sample.lengthActual);
+  let prefillMs = 0, done = 0;
+  /** Scores `seg` (prompt positions done .. done + |seg| − 1); `next` is the byte after it, if any. */
+  const score = async (seg: Uint8Array, next: number | null) => {
+    check(`likelihood scoring at token ${done}`);
+    const targets = new Int32Array(next === null ? seg.length - 1 : seg.length);
+    targets.set(seg.subarray(1, 1 + targets.length));
+    if (next !== null) targets[seg.length - 1] = next;
+    const [lp, ms] = await clock.time(() => scoreTargets(session, Int32Array.from(seg), targets));
+    prefillMs += ms;
+    try {
+      bits.add(done + 1, (await b.download(lp)) as Float64Array);
+    } finally {
+      b.dispose(lp);
+    }
+    done += seg.length;
+    opts.hostPeak.sample();
+    opts.onProgress?.(done);
+  };
+  try {
+    let pending: Uint8Array | null = null;
+    for (const seg of sample.segments(opts.segmentTokens)) {
+      if (pending) await score(pending, seg[0]);
+      pending = seg;
+    }
+    if (!pending) throw new Error("The task produced an empty prompt");
+    await score(pending, null);
+    return {
+      outputBytes: null,
+      correct: null,
+      score: null,
+      correctTeacherForced: null,
+      answerTokenAccuracy: null,
+      answerLogits: null,
+      bpb: bits.total(),
+      bpbBuckets: bits.buckets(),
+      prefillMs,
+      decodeMsPerToken: null,
+      sessionBytes: session.bytes(),
+    };
   } finally {
     session.dispose();
     clock.dispose();

@@ -24,6 +24,21 @@ export interface AnswerLogit {
   logsumexp: number;
 }
 
+/**
+ * Bits per byte of the bytes at prompt positions [start, end): the buckets are [0, 1024), [1024, 2048),
+ * [2048, 4096), … doubling, the last one ending at the prompt's length. Position 0 is never scored.
+ */
+export interface BpbBucket {
+  /** First position (0-based, inclusive). */
+  start: number;
+  /** End position (exclusive). */
+  end: number;
+  /** Bytes scored in the bucket. */
+  bytes: number;
+  /** −Σ log₂ p over them, divided by `bytes`. */
+  bpb: number;
+}
+
 /** One result row. Numeric fields that could not be measured (failed cells) are null. */
 export interface ResultRow {
   schema_version: number;
@@ -73,6 +88,14 @@ export interface ResultRow {
   /** Fraction of answer tokens that are the teacher-forced argmax. */
   answer_token_accuracy: number | null;
   answer_logits: AnswerLogit[] | null;
+  /**
+   * Likelihood-scored tasks (lm_bpb): bits per byte of the prompt, −Σ log₂ p(byte | bytes before) over
+   * every byte but the first (which has no context), divided by their count. Null for other tasks and
+   * failed rows; absent in rows written before it existed.
+   */
+  bpb?: number | null;
+  /** The same by position of the scored byte, in power-of-two buckets (see {@link BpbBucket}). */
+  bpb_buckets?: BpbBucket[] | null;
   prefill_ms: number | null;
   prefill_tokens_per_s: number | null;
   decode_ms_per_token: number | null;

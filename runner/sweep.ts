@@ -8,10 +8,11 @@
 import { type Backend, type BackendFactory, OutOfMemoryError, type Precision } from "../backends/backend.ts";
 import { autoBackend, listBackends, opSupportTable, resolveBackend } from "../backends/registry.ts";
 import { Model, requiredOps } from "../models/session.ts";
+import { scoreTargets } from "../models/score.ts";
 import { type HostModel, loadModel } from "../models/weights.ts";
 import { getTask, type Task, type TaskSample } from "../tasks/mod.ts";
 import { commitInfo, environment, HostPeak } from "./env.ts";
-import { runSample, TimeoutError } from "./execute.ts";
+import { runSample, TimeoutError, UnsupportedError } from "./execute.ts";
 import { formatLength, type RunConfig } from "./config.ts";
 import { type ResultRow, type RunInfo, SCHEMA_VERSION, type Status } from "./result.ts";
 import { ResultStore } from "./store.ts";
@@ -92,6 +93,12 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
     for (const L of cfg.lengths) {
       if (L < t.minLength) {
         throw new Error(`--lengths: ${L} is shorter than task ${t.name} allows (${t.minLength})`);
+      }
+      const max = t.maxLength?.(cfg.split);
+      if (max !== undefined && L > max) {
+        throw new Error(
+          `--lengths: ${L} is longer than task ${t.name} can build from the ${cfg.split} split (${max} at most)`,
+        );
       }
     }
   }
@@ -211,13 +218,7 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
       summary.byStatus[row.status] = (summary.byStatus[row.status] ?? 0) + 1;
       log(
         `[${index}/${plan.length}] ${p.model} ${choice.factory.name}/${choice.precision} ${p.task} ` +
-          `L=${formatLength(p.length)} depth=${p.depth} seed=${p.seed} #${p.sample}: ${row.status}` +
-          (row.status === "ok"
-            ? ` ${row.correct ? "correct" : "wrong"} (out ${JSON.stringify(row.output)}, want ${
-              JSON.stringify(row.expected)
-            }) ` +
-              `${Math.round(row.prefill_tokens_per_s ?? 0)} tok/s`
-            : ` ${row.message}`) +
+          `L=${formatLength(p.length)} depth=${p.depth} seed=${p.seed} #${p.sample}: ${outcomeText(row)}` +
           ` [${elapsed(started)}]`,
       );
     }
@@ -232,6 +233,15 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
   // 5. Printers.
   await renderReport(dir);
   return summary;
+}
+
+/** A row's status with what it measured (ok) or why it failed, for the log. */
+function outcomeText(row: ResultRow): string {
+  if (row.status !== "ok") return `${row.status} ${row.message}`;
+  const speed = `${Math.round(row.prefill_tokens_per_s ?? 0)} tok/s`;
+  if (row.bpb !== undefined && row.bpb !== null) return `ok ${row.bpb.toFixed(3)} bits/byte ${speed}`;
+  const out = `(out ${JSON.stringify(row.output)}, want ${JSON.stringify(row.expected)})`;
+  return `ok ${row.correct ? "correct" : "wrong"} ${out} ${speed}`;
 }
 
 let lastProgress = 0;
@@ -265,13 +275,17 @@ function elapsed(t0: number): string {
     : `${Math.floor(s / 60)}m${Math.round(s % 60).toString().padStart(2, "0")}s`;
 }
 
-/** One short forward so JIT compilation and first allocations are not timed in the first cell. */
+/**
+ * One short forward, a step and a likelihood scoring, so JIT compilation and first allocations are not
+ * timed in the first cell.
+ */
 function warmUp(model: Model): void {
   const s = model.session();
   const ids = new Int32Array(Math.min(256, 4 * (model.host.config.chunk_size as number | undefined ?? 64)));
   for (let i = 0; i < ids.length; i++) ids[i] = 32 + (i * 7) % 90;
   model.backend.dispose(s.forward(ids));
   model.backend.dispose(s.step(65));
+  if (model.backend.supports("targetLogProbs")) model.backend.dispose(scoreTargets(s, ids, ids.subarray(1)));
   s.dispose();
 }
 
@@ -349,6 +363,8 @@ function baseRow(
     correct_teacher_forced: null,
     answer_token_accuracy: null,
     answer_logits: null,
+    bpb: null,
+    bpb_buckets: null,
     prefill_ms: null,
     prefill_tokens_per_s: null,
     decode_ms_per_token: null,
@@ -385,12 +401,14 @@ async function measure(
       onProgress,
     });
     Object.assign(row, {
-      output: new TextDecoder().decode(r.outputBytes),
+      output: r.outputBytes === null ? null : new TextDecoder().decode(r.outputBytes),
       correct: r.correct,
       score: r.score,
       correct_teacher_forced: r.correctTeacherForced,
       answer_token_accuracy: r.answerTokenAccuracy,
       answer_logits: r.answerLogits,
+      bpb: r.bpb,
+      bpb_buckets: r.bpbBuckets,
       prefill_ms: r.prefillMs,
       prefill_tokens_per_s: s.lengthActual / (r.prefillMs / 1000),
       decode_ms_per_token: r.decodeMsPerToken,
@@ -414,6 +432,7 @@ async function measure(
 
 function classify(e: unknown): [Status, string] {
   if (e instanceof TimeoutError) return ["timeout", e.message];
+  if (e instanceof UnsupportedError) return ["unsupported", e.message];
   if (e instanceof OutOfMemoryError) return ["oom", e.message];
   if (e instanceof RangeError && /allocation|Array buffer|Invalid typed array length/i.test(e.message)) {
     return ["oom", `Host allocation failed: ${e.message}`];

@@ -1,6 +1,6 @@
 /**
  * Benchmark tasks: the Task contract, the registry, the passkey, NIAH, variable-tracking and word-extraction
- * tasks, prompt layout streaming and scoring helpers.
+ * tasks, the lm_bpb language-modelling task, prompt layout streaming and scoring helpers.
  *
  * @module
  */
@@ -11,6 +11,7 @@ export * from "./passkey.ts";
 export * from "./niah.ts";
 export * from "./variable_tracking.ts";
 export * from "./words_tasks.ts";
+export * from "./lm_bpb.ts";
 export * from "./layout.ts";
 export * from "./score.ts";
 export * from "./dump.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { lmBpbTask } from "./lm_bpb.ts";
 import { niahMultikeyTask, niahMultiqueryTask, niahMultivalueTask, niahSingleTask } from "./niah.ts";
 import { passkeyTask } from "./passkey.ts";
 import type { Task } from "./task.ts";
@@ -19,6 +20,7 @@ const TASKS: readonly Task[] = [
   variableTrackingTask,
   commonWordsTask,
   frequentWordsTask,
+  lmBpbTask,
 ];
 
 /**

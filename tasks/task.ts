@@ -21,10 +21,19 @@ export interface SampleRequest {
   split: Split;
 }
 
+/**
+ * How the runner scores a sample. "generate": the prompt ends in a question whose answer is scored
+ * teacher-forced and by greedy generation (exact match). "likelihood": there is no answer; the runner
+ * scores the prompt itself, the log-probability of every byte given the ones before (bits per byte).
+ */
+export type Scoring = "generate" | "likelihood";
+
 /** One generated sample. Its prompt exists only as a stream: call {@link TaskSample.segments}. */
 export interface TaskSample {
   /** Task name. */
   task: string;
+  /** How the runner scores it; absent means "generate". */
+  scoring?: Scoring;
   /** Parameters defining the sample beyond length/depth/seed (e.g. haystack name, key digits range). */
   taskParams: Record<string, unknown>;
   /** Version of the generator that produced it. */
@@ -74,6 +83,11 @@ export interface Task {
   generatorVersion: number;
   /** Shortest length the task can build; shorter requests throw. */
   minLength: number;
+  /**
+   * Longest length the task can build for `split`, where there is a limit (lm_bpb: the distinct text of
+   * the split's corpus part); longer requests throw. Absent: no limit.
+   */
+  maxLength?(split: Split): number;
   /** The sample of `req`; a bad request throws an error naming the field. */
   generate(req: SampleRequest): TaskSample;
   /**

@@ -451,5 +451,44 @@ export function cudaOps(be: CudaBackend): Ops {
       }, [y]);
       return y;
     },
+
+    /**
+     * Host targets are range-checked here and uploaded for the call; a device tensor's values are not read
+     * back (that would wait for the stream): an out-of-range one gives NaN in its row.
+     */
+    targetLogProbs(logits, targets) {
+      const op = "targetLogProbs";
+      const lt = fl(op, "logits", logits, [null, null]);
+      const [T, V] = logits.shape;
+      let tt: CudaTensor | null = null;
+      if (targets instanceof Int32Array) {
+        if (targets.length !== T) {
+          fail(op, `targets has ${targets.length} elements, expected ${T} (T = logits.shape[0])`);
+        }
+        for (let t = 0; t < T; t++) {
+          if (targets[t] < 0 || targets[t] >= V) {
+            fail(op, `targets[${t}] = ${targets[t]} is outside [0, ${V}) (V = logits.shape[1])`);
+          }
+        }
+      } else tt = ix(op, "targets", targets, [T], "T = logits.shape[0]");
+      if (T > 0 && V === 0) fail(op, `logits has shape [${T}, 0], expected V >= 1 columns`);
+      const y = be.alloc([T]);
+      if (T === 0) return y;
+      let ids = tt;
+      if (ids === null) {
+        try {
+          ids = be.upload(targets as Int32Array, [T], "i32");
+        } catch (e) {
+          be.dispose(y);
+          throw e;
+        }
+      }
+      try {
+        be.run(op, { logits: lt.ptr, targets: ids.ptr, out: y.ptr, rows: T, vocab: V, dtype: F }, [y]);
+      } finally {
+        if (ids !== tt) be.dispose(ids); // stream-ordered: the kernel has read it before the memory is reused
+      }
+      return y;
+    },
   };
 }

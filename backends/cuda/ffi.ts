@@ -8,7 +8,7 @@
 import type { DType, OpName } from "../backend.ts";
 
 /** ABI version this file speaks (RC_ABI_VERSION in ramba_cuda.h). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Status codes returned by every symbol. */
 export const Status = {
@@ -78,6 +78,7 @@ export const SYMBOLS = {
   rc_hsa_select: { parameters: [H, "buffer"], result: "i32" },
   rc_chunk_weights: { parameters: [H, "buffer"], result: "i32" },
   rc_hsa_attention: { parameters: [H, "buffer"], result: "i32" },
+  rc_target_log_probs: { parameters: [H, "buffer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library. */
@@ -104,6 +105,7 @@ export const OP_SYMBOLS = {
   hsaSelect: "rc_hsa_select",
   chunkWeights: "rc_chunk_weights",
   hsaAttention: "rc_hsa_attention",
+  targetLogProbs: "rc_target_log_probs",
 } as const satisfies Record<OpName, keyof typeof SYMBOLS>;
 
 /**
@@ -189,6 +191,7 @@ export const PARAMS: Record<OpName, readonly string[]> = {
     "off_by_one:i",
     "dtype:i",
   ],
+  targetLogProbs: ["logits:p", "targets:p", "out:p", "rows:i", "vocab:i", "dtype:i"],
 };
 
 function ssmFields(): string[] {

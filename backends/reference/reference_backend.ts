@@ -29,6 +29,7 @@ import { gatedRmsNorm, rmsNorm } from "./rms_norm.ts";
 import { rope } from "./rope.ts";
 import { ssdScan } from "./ssd_scan.ts";
 import { ssmStep } from "./ssm_step.ts";
+import { targetLogProbs } from "./target_log_probs.ts";
 import {
   allocArray,
   type Allocator,
@@ -138,6 +139,7 @@ export class ReferenceBackend implements Backend, Allocator {
       chunkWeights: (scores, opts) => chunkWeights(this, scores, opts),
       hsaAttention: (q, memK, memV, indices, weights, opts) =>
         hsaAttention(this, q, memK, memV, indices, weights, opts),
+      targetLogProbs: (logits, targets) => targetLogProbs(this, logits, targets),
     };
   }
 

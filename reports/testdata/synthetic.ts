@@ -45,6 +45,8 @@ export function makeRow(overrides: Partial<ResultRow> = {}): ResultRow {
     correct_teacher_forced: true,
     answer_token_accuracy: 1,
     answer_logits: [{ expected_logit: 3.5, argmax_id: 49, logsumexp: 4.25 }],
+    bpb: null,
+    bpb_buckets: null,
     prefill_ms: 100,
     prefill_tokens_per_s: 40960,
     decode_ms_per_token: 2.5,

@@ -427,6 +427,47 @@ function hsaAttention(): OpCase[] {
   });
 }
 
+function targetLogProbs(): OpCase[] {
+  // (T, V, logits in [lo, hi), targets): "host" ids or an i32 "tensor", uniform in [0, V); "peak": each
+  // row's target logit raised to hi + 24 (p ≈ 1, log p ≈ −1e-8: the log1p path); "ties": integer logits.
+  const cases: [number, number, number, number, "host" | "tensor" | "peak" | "ties"][] = [
+    [1, 256, -1, 1, "host"],
+    [37, 256, -8, 8, "host"],
+    [300, 256, -4, 4, "tensor"],
+    [9, 33, -2, 2, "host"],
+    [4, 7, -2, 2, "tensor"],
+    [5, 50000, -20, 20, "host"],
+    [16, 256, 990, 1010, "host"], // e^990 overflows every float: only the max subtracted saves it
+    [16, 256, -1000, 1000, "host"], // all but a few terms underflow to 0
+    [20, 256, -1, 1, "peak"],
+    [12, 64, -3, 4, "ties"],
+    [0, 256, -1, 1, "host"],
+  ];
+  return cases.map(([T, V, lo, hi, kind]): OpCase => {
+    const name = `T=${T} V=${V} logits in [${lo}, ${hi}) ${kind}`;
+    const key = (k: string) => ["targetLogProbs", name, k];
+    const targets = ints(T, key("targets"), 0, V);
+    const logits: InputSpec = kind === "ties"
+      ? { shape: [T, V], data: Float64Array.from(ints(T * V, key("logits"), lo, hi)) }
+      : f([T, V], key("logits"), lo, hi);
+    if (kind === "peak") { for (let t = 0; t < T; t++) logits.data[t * V + targets[t]] = hi + 24; }
+    if (kind === "tensor") {
+      return {
+        op: "targetLogProbs",
+        name,
+        inputs: { logits, targets: { shape: [T], data: targets, i32: true } },
+        run: (b, x) => ({ y: b.ops.targetLogProbs(x.logits, x.targets) }),
+      };
+    }
+    return {
+      op: "targetLogProbs",
+      name,
+      inputs: { logits },
+      run: (b, x) => ({ y: b.ops.targetLogProbs(x.logits, targets) }),
+    };
+  });
+}
+
 /** Every case of every op (linear: see {@link linearCases}), grouped by op. */
 export function opCases(): Record<OpName, OpCase[]> {
   const el = elementwise();
@@ -450,5 +491,6 @@ export function opCases(): Record<OpName, OpCase[]> {
     hsaSelect: hsaSelect(),
     chunkWeights: chunkWeights(),
     hsaAttention: hsaAttention(),
+    targetLogProbs: targetLogProbs(),
   };
 }

@@ -4,6 +4,7 @@
  * the same points, HSA selections as sets with near-ties flagged. linear runs once per GEMM engine (our
  * kernels, and cuBLAS where it loaded). Skips, saying why, where the CUDA backend is unavailable.
  */
+import assert from "node:assert/strict";
 import { OP_NAMES } from "../../backends/backend.ts";
 import { CudaBackend, cudaFactory } from "../../backends/cuda/mod.ts";
 import { linearCases, opCases } from "./op_cases.ts";
@@ -80,3 +81,26 @@ for (const op of OP_NAMES) {
     });
   }
 }
+
+Deno.test({
+  name: "cuda: targetLogProbs refuses bad host targets as the reference does; a device tensor's give NaN",
+  ignore: skip,
+  fn: async () => {
+    const b = cuda!.f32;
+    const logits = b.upload(new Float64Array([0, 1, 2, 3, 4, 5]), [2, 3]);
+    assert.throws(
+      () => b.ops.targetLogProbs(logits, new Int32Array([0, 3])),
+      /targetLogProbs: targets\[1\] = 3 is outside \[0, 3\) \(V = logits.shape\[1\]\)/,
+    );
+    assert.throws(
+      () => b.ops.targetLogProbs(logits, new Int32Array([0])),
+      /targetLogProbs: targets has 1 elements, expected 2 \(T = logits.shape\[0\]\)/,
+    );
+    const targets = b.upload(new Int32Array([1, 7]), [2], "i32");
+    const y = b.ops.targetLogProbs(logits, targets);
+    const got = await b.download(y);
+    assert.ok(Math.abs(got[0] - (-1 - Math.log1p(Math.exp(-1) + Math.exp(-2)))) < 1e-6, `${got[0]}`);
+    assert.ok(Number.isNaN(got[1]), `${got[1]}`);
+    for (const t of [logits, targets, y]) b.dispose(t);
+  },
+});

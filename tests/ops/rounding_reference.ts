@@ -138,6 +138,7 @@ export class RoundingReference implements Backend {
       chunkWeights: (scores, opts) => round(o.chunkWeights(scores, opts)),
       hsaAttention: (q, memK, memV, indices, weights, opts) =>
         round(o.hsaAttention(q, memK, memV, indices, weights, opts)),
+      targetLogProbs: (logits, targets) => round(o.targetLogProbs(logits, targets)),
     };
     this.#round = round;
   }

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a signature or a params struct changes. */
-#define RC_ABI_VERSION 1
+#define RC_ABI_VERSION 2
 
 /* Status codes. */
 #define RC_OK 0
@@ -163,6 +163,11 @@ RC_STRUCT(RcChunkWeightsParams, RC_CHUNK_WEIGHTS_FIELDS)
   X(i, kv_heads) X(i, head_dim) X(i, chunk_size) X(i, top_k) X(i, mem_rows) X(i, off_by_one) X(i, dtype)
 RC_STRUCT(RcHsaAttentionParams, RC_HSA_ATTENTION_FIELDS)
 
+/* target_log_probs: out[t] = log softmax(logits[t, :])[targets[t]]. logits (rows, vocab), targets int32
+ * (rows), out (rows). A target outside [0, vocab) gives NaN in its row (host ids are checked before). */
+#define RC_TARGET_LOG_PROBS_FIELDS(X) X(p, logits) X(p, targets) X(p, out) X(i, rows) X(i, vocab) X(i, dtype)
+RC_STRUCT(RcTargetLogProbsParams, RC_TARGET_LOG_PROBS_FIELDS)
+
 /* ---- lifecycle -------------------------------------------------------------------------------- */
 
 /** RC_ABI_VERSION of the built library. */
@@ -229,6 +234,7 @@ RC_API int rc_chunk_encode(RcCtx ctx, const RcChunkEncodeParams* p);
 RC_API int rc_hsa_select(RcCtx ctx, const RcHsaSelectParams* p);
 RC_API int rc_chunk_weights(RcCtx ctx, const RcChunkWeightsParams* p);
 RC_API int rc_hsa_attention(RcCtx ctx, const RcHsaAttentionParams* p);
+RC_API int rc_target_log_probs(RcCtx ctx, const RcTargetLogProbsParams* p);
 
 #ifdef __cplusplus
 }

@@ -167,6 +167,7 @@ extern "C" int64_t rc_params_layout(const char* name, char* out, int64_t out_len
     RC_LAYOUT("hsaSelect", RcHsaSelectParams, RC_HSA_SELECT_FIELDS)
     RC_LAYOUT("chunkWeights", RcChunkWeightsParams, RC_CHUNK_WEIGHTS_FIELDS)
     RC_LAYOUT("hsaAttention", RcHsaAttentionParams, RC_HSA_ATTENTION_FIELDS)
+    RC_LAYOUT("targetLogProbs", RcTargetLogProbsParams, RC_TARGET_LOG_PROBS_FIELDS)
   }
   write_line(out, out_len, "%s", layout);
   return (int64_t)size;
