@@ -1,7 +1,7 @@
 /**
  * RULER-style word counting (Hsieh et al. 2024): `common_words` (CWE) and `frequent_words` (FWE). A sample
  * is a table of word counts fixed before any text exists, so its answer is known up front; the prompt
- * streams those words in a uniformly random order (urn sampling) from pre-encoded bytes, block by block, so
+ * streams those words in a uniformly random order (urn sampling, `word_stream.ts`) from pre-encoded bytes, so
  * memory stays O(segment + vocabulary) at any length. Every byte is a deterministic function of (task,
  * length, depth, seed, sample, split); `training/data_words.py` is the Python port. There is no needle:
  * the requested depth only seeds the sample, and depthActual is NaN (null in a results row).
@@ -14,11 +14,11 @@ import { encode } from "../datasets/tokenizer.ts";
 import { wordList } from "../datasets/words.ts";
 import { scoreAnswer } from "./score.ts";
 import { checkRequest, type SampleRequest, type Task, type TaskSample } from "./task.ts";
+import { digitsSum, listBytes, shuffle, streamWords, Urn, type WordTable } from "./word_stream.ts";
 
-const SPACE = 0x20, DOT = 0x2e, ZERO = 0x30;
-const TWO_POW_32 = 4294967296;
-/** Bytes of list text generated per refill of a stream's block. */
-const BLOCK_BYTES = 1 << 16;
+export { drawBelow } from "./word_stream.ts";
+
+const SPACE = 0x20, DOT = 0x2e;
 
 /**
  * Partial credit for a list answer: the fraction of the expected items (joined by ", " in `expected`)
@@ -33,195 +33,6 @@ const BLOCK_BYTES = 1 << 16;
  */
 export function partialScore(output: string, expected: string): number {
   return scoreAnswer({ expected, expectedValues: expected.split(", "), stopByte: DOT }, encode(output)).score;
-}
-
-/**
- * rng.uniformInt(0, n − 1) of PRNG.md, for 1 ≤ n ≤ 2^32, draw for draw and faster: the rejection limit
- * 2^32 − (2^32 mod n) is only computed when x is within n of 2^32, and floor(x / n) in binary64 is exact
- * for x ≤ 2^32, so no float modulo runs on the hot path.
- */
-export function drawBelow(rng: Rng, n: number): number {
-  for (;;) {
-    const x = rng.nextU32();
-    if (x < TWO_POW_32 - n || x < Math.floor(TWO_POW_32 / n) * n) return x - Math.floor(x / n) * n;
-  }
-}
-
-/** Σ digits(i) for i = 1..n: the bytes of the decimal numbers 1 to n. */
-function digitsSum(n: number): number {
-  let sum = 0;
-  for (let d = 1, lo = 1; lo <= n; d++, lo *= 10) sum += (Math.min(n, lo * 10 - 1) - lo + 1) * d;
-  return sum;
-}
-
-/** Kinds per bucket of an {@link Urn}. */
-const BUCKET = 32;
-
-/**
- * Word counts drawn without replacement: take(x), for x in [0, remaining), removes and returns the first
- * kind, in table order, whose cumulative count exceeds x. Counts sit in buckets of {@link BUCKET} kinds
- * with a running sum each, so a take scans at most all the bucket sums and one bucket, predictably.
- */
-class Urn {
-  remaining = 0;
-  #counts: Int32Array; // (buckets · BUCKET,) remaining count of each kind, zero past the last kind
-  #sums: Int32Array; // (buckets,) remaining count of each bucket
-
-  constructor(counts: ArrayLike<number>) {
-    const buckets = Math.ceil(counts.length / BUCKET);
-    this.#counts = new Int32Array(buckets * BUCKET);
-    this.#sums = new Int32Array(buckets);
-    for (let t = 0; t < counts.length; t++) {
-      this.#counts[t] = counts[t];
-      this.#sums[Math.floor(t / BUCKET)] += counts[t];
-      this.remaining += counts[t];
-    }
-  }
-
-  take(x: number): number {
-    const counts = this.#counts, sums = this.#sums;
-    let b = 0;
-    while (x >= sums[b]) x -= sums[b++];
-    let t = b * BUCKET;
-    while (x >= counts[t]) x -= counts[t++];
-    counts[t]--;
-    sums[b]--;
-    this.remaining--;
-    return t;
-  }
-
-  /** The next kind of the list whose order `rng` draws: take(rng.uniformInt(0, remaining − 1)). */
-  draw(rng: Rng): number {
-    return this.take(drawBelow(rng, this.remaining));
-  }
-}
-
-/** A sample's words: its vocabulary in table order, each word's count, and how the list is written. */
-interface WordTable {
-  /** The words, in table order (the order urn draws resolve in). */
-  words: readonly string[];
-  /** (words.length,) occurrences of each word in the list. */
-  counts: Int32Array;
-  /** "1. apple 2. river" when true, "apple river" when false. */
-  numbered: boolean;
-}
-
-/** Bytes of the list: items joined by single spaces, each "{i}. {word}" when numbered, else "{word}". */
-function listBytes(table: WordTable): number {
-  let items = 0, bytes = 0;
-  for (let t = 0; t < table.words.length; t++) {
-    items += table.counts[t];
-    bytes += table.counts[t] * table.words[t].length;
-  }
-  if (items === 0) return 0;
-  return bytes + items - 1 + (table.numbered ? digitsSum(items) + 2 * items : 0);
-}
-
-/**
- * Writes the list's bytes in order, one block of whole items at a time. Each kind's item ending (". word"
- * or "word") sits in a row of `stride` bytes, a multiple of 4, copied whole 4 bytes at a time whatever its
- * length (the bytes past the ending are overwritten by the next item), which avoids a data-dependent loop.
- */
-class ListWriter {
-  #urn: Urn;
-  #rng: Rng;
-  #numbered: boolean;
-  #endings: DataView; // (kinds · stride,) item endings, zero-padded
-  #lengths: Int32Array; // (kinds,) bytes of each ending
-  #stride: number;
-  #number = new Uint8Array(20).fill(ZERO); // the item number in ASCII, right-aligned
-  #numberStart = 19;
-  #items = 0;
-  #block: Uint8Array;
-  #view: DataView;
-  #start = 0;
-  #end = 0;
-
-  constructor(table: WordTable, orderSeed: number) {
-    this.#urn = new Urn(table.counts);
-    this.#rng = createRng(orderSeed);
-    this.#numbered = table.numbered;
-    const endings = table.words.map((w) => encode(table.numbered ? `. ${w}` : w));
-    this.#lengths = Int32Array.from(endings, (e) => e.length);
-    this.#stride = 4 * Math.ceil(Math.max(...this.#lengths) / 4);
-    const rows = new Uint8Array(endings.length * this.#stride);
-    endings.forEach((e, t) => rows.set(e, t * this.#stride));
-    this.#endings = new DataView(rows.buffer);
-    this.#block = new Uint8Array(BLOCK_BYTES + 1 + this.#number.length + this.#stride);
-    this.#view = new DataView(this.#block.buffer);
-  }
-
-  /** Fills `out` with the next out.length bytes of the list. */
-  write(out: Uint8Array): void {
-    for (let pos = 0; pos < out.length;) {
-      if (this.#start === this.#end) this.#refill();
-      const n = Math.min(out.length - pos, this.#end - this.#start);
-      out.set(this.#block.subarray(this.#start, this.#start + n), pos);
-      this.#start += n;
-      pos += n;
-    }
-  }
-
-  #refill(): void {
-    const block = this.#block, view = this.#view, endings = this.#endings, lengths = this.#lengths;
-    const number = this.#number, urn = this.#urn, rng = this.#rng, numbered = this.#numbered;
-    const stride = this.#stride, last = number.length - 1;
-    let p = 0, items = this.#items, first = this.#numberStart;
-    for (; p < BLOCK_BYTES && urn.remaining > 0; items++) {
-      const t = urn.draw(rng);
-      if (items > 0) block[p++] = SPACE;
-      if (numbered) {
-        let i = last;
-        while (number[i] === ZERO + 9) number[i--] = ZERO;
-        number[i]++;
-        if (i < first) first = i;
-        for (let j = first; j <= last; j++) block[p++] = number[j];
-      }
-      for (let j = 0, row = t * stride; j < stride; j += 4) view.setUint32(p + j, endings.getUint32(row + j));
-      p += lengths[t];
-    }
-    this.#items = items;
-    this.#numberStart = first;
-    this.#start = 0;
-    this.#end = p;
-  }
-}
-
-/**
- * Streams intro + list + `pad` spaces + question in segments of `segmentTokens` bytes; the list order is
- * drawn from a fresh generator seeded with `orderSeed` on every call, so every call yields the same bytes.
- */
-function streamWords(
-  intro: Uint8Array,
-  table: WordTable,
-  orderSeed: number,
-  tail: Uint8Array,
-  segmentTokens: number,
-): Iterable<Uint8Array> {
-  if (!Number.isSafeInteger(segmentTokens) || segmentTokens < 1) {
-    throw new Error(`Segment tokens ${segmentTokens} must be a positive integer`);
-  }
-  const listEnd = intro.length + listBytes(table);
-  const total = listEnd + tail.length;
-  return (function* () {
-    const list = new ListWriter(table, orderSeed);
-    for (let done = 0; done < total;) {
-      const out = new Uint8Array(Math.min(segmentTokens, total - done));
-      let pos = 0;
-      if (done < intro.length) {
-        pos = Math.min(intro.length - done, out.length);
-        out.set(intro.subarray(done, done + pos));
-      }
-      if (pos < out.length && done + pos < listEnd) {
-        const n = Math.min(listEnd - done - pos, out.length - pos);
-        list.write(out.subarray(pos, pos + n));
-        pos += n;
-      }
-      if (pos < out.length) out.set(tail.subarray(done + pos - listEnd, done + out.length - listEnd), pos);
-      done += out.length;
-      yield out;
-    }
-  })();
 }
 
 /** A word-counting sample, with its count table. */
@@ -372,7 +183,7 @@ export function createCommonWordsTask(options: CommonWordsOptions = {}): WordsTa
 
   function draw(rng: Rng, split: Split, budget: number): Drawn {
     for (;;) {
-      const words = rng.shuffle([...vocabulary]);
+      const words = shuffle(rng, [...vocabulary]);
       const orderSeed = rng.nextU32();
       const table: WordTable = { words, counts: commonCounts(words, k, q, budget), numbered: true };
       // Common words by count, ties by first appearance: a stable sort of them in order of appearance.
@@ -405,8 +216,10 @@ export function createCommonWordsTask(options: CommonWordsOptions = {}): WordsTa
 }
 
 /**
- * The counts of step 3 of {@link createCommonWordsTask}: whole levels in O(1) each (prefix sums of the
- * uncommon words' lengths), then the last level item by item.
+ * The counts of step 3 of {@link createCommonWordsTask}: the first levels (whose sizes grow) one by one, the
+ * levels of the constant size k + q after them all at once (the most that fit, by a doubling then binary
+ * search over their count: the cost of L such levels is O(1) from prefix sums of the uncommon words'
+ * lengths), then the last level item by item.
  */
 function commonCounts(words: readonly string[], k: number, q: number, budget: number): Int32Array {
   const m = words.length - k;
@@ -415,17 +228,38 @@ function commonCounts(words: readonly string[], k: number, q: number, budget: nu
   for (let j = 0; j < m; j++) prefix[j + 1] = prefix[j] + words[k + j].length;
   let commonLetters = 0;
   for (let t = 0; t < k; t++) commonLetters += words[t].length;
-  const cyclic = (from: number, n: number) =>
-    from + n <= m ? prefix[from + n] - prefix[from] : prefix[m] - prefix[from] + prefix[from + n - m];
+  // Letters of the n uncommon occurrences after the first `from`, taken cyclically in table order.
+  const uncommonLetters = (from: number, n: number) => {
+    const a = from % m, b = n % m;
+    const part = a + b <= m ? prefix[a + b] - prefix[a] : prefix[m] - prefix[a] + prefix[a + b - m];
+    return Math.floor(n / m) * prefix[m] + part;
+  };
   let items = 0, bytes = 0, levels = 0, uncommon = 0; // uncommon: occurrences of uncommon words so far
-  for (;; levels++) {
-    const n = k + Math.min(k * (levels + 1), q);
-    const cost = digitsSum(items + n) - digitsSum(items) + 3 * n - (items === 0 ? 1 : 0) + commonLetters +
-      cyclic(uncommon % m, n - k);
-    if (bytes + cost > budget) break;
-    items += n;
-    bytes += cost;
-    uncommon += n - k;
+  // Bytes of `count` levels of `n` items each from here (each level: the k common words, n − k uncommon).
+  const cost = (count: number, n: number) =>
+    digitsSum(items + count * n) - digitsSum(items) + 3 * count * n - (items === 0 ? 1 : 0) +
+    count * commonLetters + uncommonLetters(uncommon, count * (n - k));
+  const take = (count: number, n: number) => {
+    bytes += cost(count, n);
+    items += count * n;
+    uncommon += count * (n - k);
+    levels += count;
+  };
+  while (k * (levels + 1) < q && bytes + cost(1, k + k * (levels + 1)) <= budget) {
+    take(1, k + k * (levels + 1));
+  }
+  if (k * (levels + 1) >= q) {
+    let lo = 0, hi = 1; // bytes + cost(lo) ≤ budget; bytes + cost(hi) > budget once the doubling ends
+    while (bytes + cost(hi, k + q) <= budget) {
+      lo = hi;
+      hi *= 2;
+    }
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (bytes + cost(mid, k + q) <= budget) lo = mid;
+      else hi = mid;
+    }
+    if (lo > 0) take(lo, k + q);
   }
   counts.fill(levels, 0, k);
   for (let j = 0; j < m; j++) counts[k + j] = Math.floor(uncommon / m) + (j < uncommon % m ? 1 : 0);
@@ -433,10 +267,10 @@ function commonCounts(words: readonly string[], k: number, q: number, budget: nu
   const n = k + Math.min(k * (levels + 1), q);
   for (let i = 0; i < n; i++) {
     const t = i < k ? i : k + (uncommon + i - k) % m;
-    const cost = (items > 0 ? 1 : 0) + String(items + 1).length + 2 + words[t].length;
-    if (bytes + cost > budget) break;
+    const itemCost = (items > 0 ? 1 : 0) + String(items + 1).length + 2 + words[t].length;
+    if (bytes + itemCost > budget) break;
     items++;
-    bytes += cost;
+    bytes += itemCost;
     counts[t]++;
   }
   return counts;
@@ -510,12 +344,24 @@ export function createFrequentWordsTask(options: FrequentWordsOptions = {}): Wor
 
   function draw(rng: Rng, split: Split, budget: number): Drawn {
     let words: string[];
-    do words = rng.shuffle([...vocabulary]); while (splitOf(words.slice(0, n).join(", ")) !== split);
+    do words = shuffle(rng, [...vocabulary]); while (splitOf(words.slice(0, n).join(", ")) !== split);
     const orderSeed = rng.nextU32();
+    const lengths = words.map((w) => w.length);
+    // listBytes(zipf(words, c)) without building the table; counts only fall with the rank.
+    const bytesAt = (c: number) => {
+      let items = 0, letters = 0;
+      for (let r = 0; r < pow.length; r++) {
+        const count = Math.floor(c / pow[r]);
+        if (count === 0) break;
+        items += count;
+        letters += count * lengths[r];
+      }
+      return items === 0 ? 0 : letters + items - 1;
+    };
     let lo = least, hi = budget + 1; // listBytes(c) ≤ budget at lo, > budget at hi
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
-      if (listBytes(zipf(words, mid)) <= budget) lo = mid;
+      if (bytesAt(mid) <= budget) lo = mid;
       else hi = mid;
     }
     const table = zipf(words, lo);
