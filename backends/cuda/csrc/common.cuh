@@ -101,6 +101,47 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
+/** 16 bytes at p (16-byte aligned) as floats: 8 bf16 or 4 f32 values. */
+__device__ __forceinline__ void load16(const bf16* p, float* o) {
+  const uint4 u = *reinterpret_cast<const uint4*>(p);
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&u);
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const float2 f = __bfloat1622float2(h[i]);
+    o[2 * i] = f.x;
+    o[2 * i + 1] = f.y;
+  }
+}
+__device__ __forceinline__ void load16(const float* p, float* o) {
+  const float4 f = *reinterpret_cast<const float4*>(p);
+  o[0] = f.x, o[1] = f.y, o[2] = f.z, o[3] = f.w;
+}
+
+/**
+ * Block-cooperative copy of a rows × cols tile (row r at src + r·stride) into shared memory as floats,
+ * dst[r·dst_stride + c]; 16-byte loads where cols, stride and src allow them, element loads otherwise.
+ */
+template <typename T>
+__device__ __forceinline__ void stage_rows(float* dst, int dst_stride, const T* src, int64_t stride, int rows,
+                                           int cols) {
+  constexpr int V = 16 / sizeof(T);
+  if (cols % V == 0 && stride % V == 0 && reinterpret_cast<uintptr_t>(src) % 16 == 0) {
+    const int cv = cols / V;
+    for (int i = threadIdx.x; i < rows * cv; i += blockDim.x) {
+      const int r = i / cv, c = (i - r * cv) * V;
+      float o[V];
+      load16(src + r * stride + c, o);
+#pragma unroll
+      for (int k = 0; k < V; k++) dst[r * dst_stride + c + k] = o[k];
+    }
+  } else {
+    for (int i = threadIdx.x; i < rows * cols; i += blockDim.x) {
+      const int r = i / cols, c = i - r * cols;
+      dst[r * dst_stride + c] = to_f(src[r * stride + c]);
+    }
+  }
+}
+
 /** silu(x) = x / (1 + e^-x), as the reference writes it (so large negative x gives -0, not NaN). */
 __device__ __forceinline__ float silu_f(float x) { return x / (1.f + expf(-x)); }
 

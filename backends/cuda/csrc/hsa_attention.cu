@@ -121,11 +121,8 @@ __global__ void __launch_bounds__(kThreads)
     }
     __syncthreads();  // the previous slot is done with ks, vs and pr
     const int64_t base = ((int64_t)c * S) * kvw + (int64_t)h * D;
-    for (int me = tid; me < S * D; me += kThreads) {
-      const int m = me / D, e = me - m * D;
-      ks[m * Dp + e] = to_f(mem_k[base + (int64_t)m * kvw + e]);
-      vs[me] = to_f(mem_v[base + (int64_t)m * kvw + e]);
-    }
+    stage_rows(ks, Dp, mem_k + base, kvw, S, D);
+    stage_rows(vs, D, mem_v + base, kvw, S, D);
     __syncthreads();
     // 1. Logits.
     for (int gm = tid; gm < G * S; gm += kThreads) {

@@ -57,13 +57,12 @@ __global__ void __launch_bounds__(256) ssd_chunk_state_kernel(const T* __restric
   const float* lam = lamS + h * rows + t0;
   const float* dtp = dtS + h * rows + t0;
   const int64_t HP = (int64_t)H * P, GN = (int64_t)G * N;
+  stage_rows(xs, P, x + t0 * HP + (int64_t)h * P, HP, L, P);
+  stage_rows(bs, N, B + t0 * GN + (int64_t)g * N, GN, L, N);
+  __syncthreads();
   for (int jp = threadIdx.x; jp < L * P; jp += blockDim.x) {
-    const int j = jp / P, pp = jp - j * P;
-    xs[jp] = expf(lam[L - 1] - lam[j]) * dtp[j] * to_f(x[(t0 + j) * HP + (int64_t)h * P + pp]);
-  }
-  for (int jn = threadIdx.x; jn < L * N; jn += blockDim.x) {
-    const int j = jn / N, n = jn - j * N;
-    bs[jn] = to_f(B[(t0 + j) * GN + (int64_t)g * N + n]);
+    const int j = jp / P;
+    xs[jp] *= expf(lam[L - 1] - lam[j]) * dtp[j];
   }
   __syncthreads();
   float* out = st + (c * H + h) * (int64_t)P * N;
@@ -140,21 +139,10 @@ __global__ void __launch_bounds__(256) ssd_chunk_scan_kernel(const T* __restrict
     lam[threadIdx.x] = lamS[h * rows + t0 + threadIdx.x];
     dts[threadIdx.x] = dtS[h * rows + t0 + threadIdx.x];
   }
-  for (int jn = threadIdx.x; jn < L * N; jn += blockDim.x) {
-    const int j = jn / N, n = jn - j * N;
-    const int64_t o = (t0 + j) * GN + (int64_t)g * N + n;
-    bs[j * Np + n] = to_f(B[o]);
-    cs[j * Np + n] = to_f(Cm[o]);
-  }
-  for (int jp = threadIdx.x; jp < L * P; jp += blockDim.x) {
-    const int j = jp / P, pp = jp - j * P;
-    xs[jp] = to_f(x[(t0 + j) * HP + (int64_t)h * P + pp]);
-  }
-  const float* sc = s_in + (c * H + h) * (int64_t)P * N;
-  for (int pn = threadIdx.x; pn < P * N; pn += blockDim.x) {
-    const int pp = pn / N, n = pn - pp * N;
-    ss[pp * Np + n] = sc[pn];
-  }
+  stage_rows(bs, Np, B + t0 * GN + (int64_t)g * N, GN, L, N);
+  stage_rows(cs, Np, Cm + t0 * GN + (int64_t)g * N, GN, L, N);
+  stage_rows(xs, P, x + t0 * HP + (int64_t)h * P, HP, L, P);
+  stage_rows(ss, Np, s_in + (c * H + h) * (int64_t)P * N, N, P, N);
   __syncthreads();
   for (int ij = threadIdx.x; ij < kQ * kQ; ij += blockDim.x) {
     const int i = ij / kQ, j = ij % kQ;

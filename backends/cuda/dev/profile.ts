@@ -259,9 +259,10 @@ if (import.meta.main) {
   const model = new Model(p.backend, host);
   const ids = new Int32Array(L);
   for (let i = 0; i < L; i++) ids[i] = 32 + ((i * 2654435761) >>> 0) % 90;
-  // Warm-up on a short prompt, then the measured prefill.
+  // Warm-up on one full segment (first calls at a new size pay one-time costs, e.g. cuBLAS's choice), then
+  // the measured prefill.
   const warm = model.session();
-  inner.dispose(warm.forward(ids.subarray(0, Math.min(L, 4096))));
+  inner.dispose(warm.forward(ids.subarray(0, Math.min(L, seg))));
   warm.dispose();
   p.reset();
   const s = model.session();
