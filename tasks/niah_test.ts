@@ -227,18 +227,15 @@ Deno.test("bad requests, options and haystack files give errors naming the field
   }
 });
 
-Deno.test("every NIAH task streams 16M tokens at well over 100M tokens/s", () => {
+// Speed and peak RSS are measured by `deno task bench:tasks` (one process per cell), not by tests.
+Deno.test("every NIAH task streams a 16M-token prompt whole, in bounded segments", () => {
   for (const task of TASKS) {
     const s = task.generate(req(16 * 2 ** 20, 0.5));
-    let best = Infinity;
-    for (let run = 0; run < 3; run++) {
-      const t0 = performance.now();
-      let n = 0;
-      for (const seg of s.segments(1 << 16)) n += seg.length;
-      best = Math.min(best, (performance.now() - t0) / 1000);
-      strictEqual(n, 16 * 2 ** 20);
+    let n = 0;
+    for (const seg of s.segments(1 << 16)) {
+      ok(seg.length <= 1 << 16);
+      n += seg.length;
     }
-    const rate = 16 * 2 ** 20 / best;
-    ok(rate > 1e8, `${task.name}: ${(rate / 1e6).toFixed(0)}M tokens/s`);
+    strictEqual(n, 16 * 2 ** 20, task.name);
   }
 });

@@ -150,29 +150,23 @@ Deno.test("segments of any size concatenate to the same bytes", () => {
   throws(() => s.segments(1.5), /Segment tokens 1.5/);
 });
 
-Deno.test("a 64M-token prompt streams fast with flat memory", () => {
+// Speed and peak RSS at 1M–64M tokens are measured by `deno task bench:tasks`, one process per cell; here
+// only that a 64M prompt streams completely in segments of at most the requested size.
+Deno.test("a 64M-token prompt streams whole, in bounded segments", () => {
   const length = 64 * 2 ** 20;
   const s = passkeyTask.generate(req(length, 0.5, 0, 0));
   const segment = 1 << 16;
-  let warm = 0;
-  for (const seg of s.segments(segment)) if ((warm += seg.length) >= 8 * segment) break;
-  const rss0 = Deno.memoryUsage().rss;
-  const t0 = performance.now();
   let n = 0;
   const needle = new Uint8Array(16); // the 16 bytes at needleStart, which may straddle two segments
   for (const seg of s.segments(segment)) {
     const from = Math.max(s.needleStart, n);
     const to = Math.min(s.needleStart + needle.length, n + seg.length);
     if (from < to) needle.set(seg.subarray(from - n, to - n), from - s.needleStart);
+    ok(seg.length <= segment);
     n += seg.length;
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const growth = Deno.memoryUsage().rss - rss0;
   strictEqual(n, length);
   strictEqual(text(needle), "The pass key is ");
-  console.log(`64M tokens in ${seconds.toFixed(3)} s: ${(length / seconds / 1e6).toFixed(0)}M tokens/s`);
-  ok(seconds < 3, `${seconds} s to stream 64M tokens`);
-  ok(growth < 64 * 2 ** 20, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
 });
 
 Deno.test("bad requests throw errors naming the input", () => {

@@ -161,18 +161,16 @@ Deno.test("options: hops, distractors and another haystack", () => {
   strictEqual(read(prompt(w)).holders.join(", "), w.expected);
 });
 
-Deno.test("a 64M-token prompt streams with flat memory", () => {
+// Speed and peak RSS are measured by `deno task bench:tasks` (one process per cell), not by tests.
+Deno.test("a 64M-token prompt streams whole, in bounded segments", () => {
   const length = 64 * 2 ** 20;
   const s = variableTrackingTask.generate(req(length, 0.5));
-  const rss0 = Deno.memoryUsage().rss;
-  const t0 = performance.now();
   let n = 0;
-  for (const seg of s.segments(1 << 16)) n += seg.length;
-  const seconds = (performance.now() - t0) / 1000;
+  for (const seg of s.segments(1 << 16)) {
+    ok(seg.length <= 1 << 16);
+    n += seg.length;
+  }
   strictEqual(n, length);
-  console.log(`64M tokens in ${seconds.toFixed(2)} s: ${(length / seconds / 1e6).toFixed(0)}M tokens/s`);
-  ok(seconds < 3, `${seconds} s to stream 64M tokens`);
-  ok(Deno.memoryUsage().rss - rss0 < 64 * 2 ** 20, "RSS stays flat");
 });
 
 Deno.test("bad requests and options throw errors naming the input", () => {

@@ -215,28 +215,19 @@ Deno.test("drawBelow draws what uniformInt(0, n − 1) draws, rejections include
   }
 });
 
-Deno.test("a 64M-token prompt streams fast with flat memory", () => {
+// Speed and peak RSS are measured by `deno task bench:tasks` (one process per cell), not by tests.
+Deno.test("a 64M-token prompt streams whole, in bounded segments, the question last", () => {
   for (const task of [commonWordsTask, frequentWordsTask]) {
     const length = 64 * 2 ** 20, segment = 1 << 16;
     const s = task.generate(req(length));
-    let warm = 0;
-    for (const seg of s.segments(segment)) if ((warm += seg.length) >= 8 * segment) break;
-    const rss0 = Deno.memoryUsage().rss;
-    const t0 = performance.now();
     let n = 0, questionAt = -1;
     for (const seg of s.segments(segment)) {
+      ok(seg.length <= segment);
       if (n + seg.length === length) questionAt = String.fromCharCode(...seg).lastIndexOf("\nQuestion: ");
       n += seg.length;
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const growth = Deno.memoryUsage().rss - rss0;
     strictEqual(n, length);
     ok(questionAt >= 0, "the question closes the prompt");
-    console.log(
-      `${task.name}: 64M tokens in ${seconds.toFixed(2)} s: ${(length / seconds / 1e6).toFixed(0)}M tokens/s`,
-    );
-    ok(seconds < 3, `${seconds} s to stream 64M tokens`);
-    ok(growth < 64 * 2 ** 20, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
   }
 });
 
