@@ -113,7 +113,7 @@ export interface HsaAttentionOptions {
 
 /**
  * The op set. Shapes use T = tokens in the segment; every op validates its inputs' shapes and throws
- * an Error naming the tensor and the expected shape.
+ * an Error naming the tensor and the expected shape (the rules, shared by every backend: op_args.ts).
  */
 export interface Ops {
   /** Rows of `table` `[V, d]` for each id → `[T, d]`. Ids outside [0, V) are an error. */

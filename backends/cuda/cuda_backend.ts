@@ -1,7 +1,8 @@
 /**
  * The CUDA backend: tensors are device buffers of build/libramba_cuda.so (one context = one stream and
  * its accounted allocations), ops enqueue kernels through the FFI symbol table of ffi.ts, shapes and
- * dtypes are checked here (cuda_ops.ts) before anything reaches the library.
+ * dtypes are checked in TypeScript (cuda_ops.ts, with the contract's op_args.ts) before anything reaches
+ * the library.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import {
   OutOfMemoryError,
   type Tensor,
 } from "../backend.ts";
-import { shapeString } from "../reference/tensor.ts";
+import { shapeString } from "../arg_check.ts";
 import {
   type CudaLib,
   deviceBytes,

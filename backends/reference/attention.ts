@@ -5,7 +5,8 @@
  * @module
  */
 import type { AttentionOptions, Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg } from "./check.ts";
+import { attentionArgs, cacheWriteArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
 /**
@@ -27,26 +28,10 @@ export function attention(
   opts: AttentionOptions,
 ): RefTensor {
   const op = "attention";
-  const Hq = checkInt(op, "opts.heads", opts.heads, 1);
-  const Hkv = checkInt(op, "opts.kvHeads", opts.kvHeads, 1);
-  const D = checkInt(op, "opts.headDim", opts.headDim, 1);
-  const past = checkInt(op, "opts.pastLen", opts.pastLen, 0);
-  const W = checkInt(op, "opts.window", opts.window, 0);
-  if (Hq % Hkv !== 0) fail(op, `opts.heads = ${Hq} is not a multiple of opts.kvHeads = ${Hkv}`);
-  const qd = floatArg(op, "q", q, [null, Hq * D], "Hq*D = opts.heads*opts.headDim");
-  const T = q.shape[0];
+  const { T, Hq, Hkv, D, past, W, cap, G } = attentionArgs({ q, k, v, cacheK, cacheV }, opts);
+  const qd = floatData(op, "q", q), kd = floatData(op, "k", k), vd = floatData(op, "v", v);
+  const ckd = floatData(op, "cacheK", cacheK), cvd = floatData(op, "cacheV", cacheV);
   const kvw = Hkv * D;
-  const kd = floatArg(op, "k", k, [T, kvw], "[T, Hkv*D] with T = q.shape[0]");
-  const vd = floatArg(op, "v", v, [T, kvw], "[T, Hkv*D] with T = q.shape[0]");
-  const ckd = floatArg(op, "cacheK", cacheK, [null, kvw], "Hkv*D = opts.kvHeads*opts.headDim");
-  const cap = cacheK.shape[0];
-  const cvd = floatArg(op, "cacheV", cacheV, [cap, kvw], "= cacheK.shape");
-  const needed = W > 0 ? Math.min(past, W) : past;
-  if (cap < needed) {
-    fail(op, `cacheK has ${cap} rows, expected at least ${needed} (pastLen = ${past}, window = ${W})`);
-  }
-
-  const G = Hq / Hkv;
   const scale = 1 / Math.sqrt(D);
   const y = mem.alloc([T, Hq * D]);
   const yd = y.data as FloatArray;
@@ -123,12 +108,7 @@ export function attention(
  * in place. With T > cap only the last cap rows survive, as in any ring buffer.
  */
 export function cacheWrite(cache: Tensor, rows: Tensor, pastLen: number): void {
-  const op = "cacheWrite";
-  const cd = floatArg(op, "cache", cache, [null, null]);
-  const [cap, C] = cache.shape;
-  const rd = floatArg(op, "rows", rows, [null, C], "C = cache.shape[1]");
-  checkInt(op, "pastLen", pastLen, 0);
-  const T = rows.shape[0];
-  if (T > 0 && cap === 0) fail(op, "cache has 0 rows");
+  const { cap, C, T } = cacheWriteArgs(cache, rows, pastLen);
+  const cd = floatData("cacheWrite", "cache", cache), rd = floatData("cacheWrite", "rows", rows);
   for (let i = 0; i < T; i++) cd.set(rd.subarray(i * C, i * C + C), ((pastLen + i) % cap) * C);
 }

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { checkInt, floatArg } from "./check.ts";
+import { causalConv1dArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /**
@@ -18,12 +19,9 @@ import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
  */
 export function causalConv1d(mem: Allocator, x: Tensor, w: Tensor, bias: Tensor, state: Tensor): RefTensor {
   const op = "causalConv1d";
-  const xd = floatArg(op, "x", x, [null, null]);
-  const [T, C] = x.shape;
-  const wd = floatArg(op, "w", w, [C, null], "C = x.shape[1]");
-  const K = checkInt(op, "w.shape[1] (kernel size)", w.shape[1], 1);
-  const bd = floatArg(op, "bias", bias, [C], "C = x.shape[1]");
-  const sd = floatArg(op, "state", state, [K - 1, C], "[K-1, C] with K = w.shape[1]");
+  const { T, C, K } = causalConv1dArgs(x, w, bias, state);
+  const xd = floatData(op, "x", x), wd = floatData(op, "w", w);
+  const bd = floatData(op, "bias", bias), sd = floatData(op, "state", state);
   const u = mem.alloc([T, C]);
   const ud = u.data as FloatArray;
 

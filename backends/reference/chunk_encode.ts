@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg } from "./check.ts";
+import { chunkEncodeArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import { linearInto } from "./linear.ts";
 import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
@@ -25,18 +26,9 @@ export function chunkEncode(
   chunkSize: number,
 ): { keys: RefTensor; values: RefTensor; landmarks: RefTensor } {
   const op = "chunkEncode";
-  const S = checkInt(op, "chunkSize", chunkSize, 1);
-  const ed = floatArg(op, "e", e, [null, null]);
-  const [rows, d] = e.shape;
-  if (rows % S !== 0) {
-    fail(op, `e has shape [${rows}, ${d}], expected [n*${S}, *] (whole chunks of chunkSize = ${S})`);
-  }
-  const n = rows / S;
-  const wkd = floatArg(op, "wk", wk, [null, d], "d = e.shape[1]");
-  const kv = wk.shape[0];
-  const wvd = floatArg(op, "wv", wv, [kv, d], "= wk.shape");
-  const wld = floatArg(op, "wLmk", wLmk, [null, d], "d = e.shape[1]");
-  const dr = wLmk.shape[0];
+  const { rows, d, S, n, kv, dr } = chunkEncodeArgs({ e, wk, wv, wLmk }, chunkSize);
+  const ed = floatData(op, "e", e), wkd = floatData(op, "wk", wk), wvd = floatData(op, "wv", wv);
+  const wld = floatData(op, "wLmk", wLmk);
 
   // 1. Per-token keys and values.
   const keys = mem.alloc([rows, kv]);

@@ -4,7 +4,8 @@
  * @module
  */
 import type { ChunkWeightOptions, Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg } from "./check.ts";
+import { chunkWeightsArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /** softplus with the threshold of the stick-breaking code: returns x itself above 15. */
@@ -23,14 +24,8 @@ export function softplus15(x: number): number {
  * 2. w_j = exp(s_j − m) / Σ_i exp(s_i − m) over finite slots, 0 for -Infinity.
  */
 export function chunkWeights(mem: Allocator, scores: Tensor, opts: ChunkWeightOptions): RefTensor {
-  const op = "chunkWeights";
-  const K = checkInt(op, "opts.topK", opts.topK, 1);
-  if (opts.mode !== "stick_breaking" && opts.mode !== "softmax") {
-    fail(op, `opts.mode is "${opts.mode}", expected "stick_breaking" or "softmax"`);
-  }
-  const sd = floatArg(op, "scores", scores, [null, null]);
-  const [T, cols] = scores.shape;
-  if (cols % K !== 0) fail(op, `scores has shape [${T}, ${cols}], expected [*, Hkv*${K}] (K = opts.topK)`);
+  const { T, cols, K } = chunkWeightsArgs(scores, opts);
+  const sd = floatData("chunkWeights", "scores", scores);
   const y = mem.alloc([T, cols]);
   const yd = y.data as FloatArray;
   const groups = T * (cols / K);

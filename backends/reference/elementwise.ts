@@ -3,13 +3,15 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg, floatData, refTensor } from "./check.ts";
+import { fail } from "../arg_check.ts";
+import { binaryArgs, copyRowsArgs, sliceColsArgs } from "../op_args.ts";
+import { floatData, refTensor } from "./check.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /** Elementwise a + b; a, b of the same shape (any rank). */
 export function add(mem: Allocator, a: Tensor, b: Tensor): RefTensor {
-  const ad = floatData("add", "a", a);
-  const bd = floatArg("add", "b", b, a.shape, "= a.shape");
+  binaryArgs("add", a, b);
+  const ad = floatData("add", "a", a), bd = floatData("add", "b", b);
   const y = mem.alloc(a.shape);
   const yd = y.data as FloatArray;
   for (let i = 0; i < yd.length; i++) yd[i] = ad[i] + bd[i];
@@ -18,8 +20,8 @@ export function add(mem: Allocator, a: Tensor, b: Tensor): RefTensor {
 
 /** Elementwise a ⊙ b; a, b of the same shape (any rank). */
 export function mul(mem: Allocator, a: Tensor, b: Tensor): RefTensor {
-  const ad = floatData("mul", "a", a);
-  const bd = floatArg("mul", "b", b, a.shape, "= a.shape");
+  binaryArgs("mul", a, b);
+  const ad = floatData("mul", "a", a), bd = floatData("mul", "b", b);
   const y = mem.alloc(a.shape);
   const yd = y.data as FloatArray;
   for (let i = 0; i < yd.length; i++) yd[i] = ad[i] * bd[i];
@@ -37,13 +39,8 @@ export function silu(mem: Allocator, x: Tensor): RefTensor {
 
 /** Columns `start .. start+width-1` of x `[T, C]` → `[T, width]`. */
 export function sliceCols(mem: Allocator, x: Tensor, start: number, width: number): RefTensor {
-  const xd = floatArg("sliceCols", "x", x, [null, null]);
-  const [rows, cols] = x.shape;
-  checkInt("sliceCols", "start", start, 0);
-  checkInt("sliceCols", "width", width, 0);
-  if (start + width > cols) {
-    fail("sliceCols", `columns ${start} .. ${start + width - 1} exceed x with shape [${rows}, ${cols}]`);
-  }
+  const { rows, cols } = sliceColsArgs(x, start, width);
+  const xd = floatData("sliceCols", "x", x);
   const y = mem.alloc([rows, width]);
   const yd = y.data as FloatArray;
   for (let t = 0; t < rows; t++) yd.set(xd.subarray(t * cols + start, t * cols + start + width), t * width);
@@ -56,23 +53,10 @@ export function sliceCols(mem: Allocator, x: Tensor, start: number, width: numbe
  */
 export function copyRows(dst: Tensor, dstRow: number, src: Tensor, srcRow: number, n: number): void {
   const op = "copyRows";
+  const cols = copyRowsArgs(dst, dstRow, src, srcRow, n);
   const d = refTensor(op, "dst", dst);
   const s = refTensor(op, "src", src);
-  if (d.shape.length !== 2) fail(op, `dst has shape [${d.shape.join(", ")}], expected [*, *]`);
-  const cols = d.shape[1];
-  if (s.shape.length !== 2 || s.shape[1] !== cols) {
-    fail(op, `src has shape [${s.shape.join(", ")}], expected [*, ${cols}] (C = dst.shape[1])`);
-  }
   if ((d.dtype === "i32") !== (s.dtype === "i32")) fail(op, `src has dtype ${s.dtype}, dst ${d.dtype}`);
-  checkInt(op, "n", n, 0);
-  checkInt(op, "dstRow", dstRow, 0);
-  checkInt(op, "srcRow", srcRow, 0);
-  if (srcRow + n > s.shape[0]) {
-    fail(op, `src rows ${srcRow} .. ${srcRow + n - 1} exceed src rows ${s.shape[0]}`);
-  }
-  if (dstRow + n > d.shape[0]) {
-    fail(op, `dst rows ${dstRow} .. ${dstRow + n - 1} exceed dst rows ${d.shape[0]}`);
-  }
   // TypedArray.set handles overlap (dst === src) as if through a temporary copy.
   d.data.set(s.data.subarray(srcRow * cols, (srcRow + n) * cols), dstRow * cols);
 }

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { fail, floatArg } from "./check.ts";
+import { embeddingArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /**
@@ -14,14 +15,8 @@ import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
  * 2. Copy row `ids[t]` of the table to row t of the output.
  */
 export function embedding(mem: Allocator, table: Tensor, ids: Int32Array): RefTensor {
-  const td = floatArg("embedding", "table", table, [null, null]);
-  if (!(ids instanceof Int32Array)) fail("embedding", "ids must be an Int32Array");
-  const [vocab, d] = table.shape;
-  for (let t = 0; t < ids.length; t++) {
-    if (ids[t] < 0 || ids[t] >= vocab) {
-      fail("embedding", `ids[${t}] = ${ids[t]} is outside [0, ${vocab}) (V = table.shape[0])`);
-    }
-  }
+  const { dim: d } = embeddingArgs(table, ids);
+  const td = floatData("embedding", "table", table);
   const y = mem.alloc([ids.length, d]);
   const yd = y.data as FloatArray;
   for (let t = 0; t < ids.length; t++) yd.set(td.subarray(ids[t] * d, ids[t] * d + d), t * d);

@@ -5,7 +5,9 @@
  * @module
  */
 import type { HsaAttentionOptions, Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg, indexArg } from "./check.ts";
+import { fail } from "../arg_check.ts";
+import { hsaAttentionArgs } from "../op_args.ts";
+import { floatData, indexData } from "./check.ts";
 import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
 /**
@@ -29,20 +31,10 @@ export function hsaAttention(
   opts: HsaAttentionOptions,
 ): RefTensor {
   const op = "hsaAttention";
-  const Hq = checkInt(op, "opts.heads", opts.heads, 1);
-  const Hkv = checkInt(op, "opts.kvHeads", opts.kvHeads, 1);
-  const D = checkInt(op, "opts.headDim", opts.headDim, 1);
-  const S = checkInt(op, "opts.chunkSize", opts.chunkSize, 1);
-  const K = checkInt(op, "opts.topK", opts.topK, 1);
-  if (Hq % Hkv !== 0) fail(op, `opts.heads = ${Hq} is not a multiple of opts.kvHeads = ${Hkv}`);
-  const qd = floatArg(op, "q", q, [null, Hq * D], "Hq*D = opts.heads*opts.headDim");
-  const T = q.shape[0];
+  const { T, Hq, Hkv, D, S, K, capT, G } = hsaAttentionArgs({ q, memK, memV, indices, weights }, opts);
+  const qd = floatData(op, "q", q), kd = floatData(op, "memK", memK), vd = floatData(op, "memV", memV);
+  const id = indexData(op, "indices", indices), wd = floatData(op, "weights", weights);
   const kvw = Hkv * D;
-  const kd = floatArg(op, "memK", memK, [null, kvw], "Hkv*D = opts.kvHeads*opts.headDim");
-  const capT = memK.shape[0];
-  const vd = floatArg(op, "memV", memV, [capT, kvw], "= memK.shape");
-  const id = indexArg(op, "indices", indices, [T, Hkv * K], "[T, kvHeads*topK]");
-  const wd = floatArg(op, "weights", weights, [T, Hkv * K], "[T, kvHeads*topK]");
   const chunksInMemory = Math.floor(capT / S);
   for (let e = 0; e < id.length; e++) {
     if (id[e] !== -1 && (id[e] < 0 || id[e] >= chunksInMemory)) {
@@ -54,7 +46,6 @@ export function hsaAttention(
     }
   }
 
-  const G = Hq / Hkv;
   const scale = 1 / Math.sqrt(D);
   const offByOne = opts.softmaxOffByOne;
   const y = mem.alloc([T, Hq * D]);

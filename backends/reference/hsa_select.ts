@@ -4,7 +4,8 @@
  * @module
  */
 import type { HsaSelectOptions, Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg } from "./check.ts";
+import { hsaSelectArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import { allocArray, type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
 /**
@@ -36,21 +37,8 @@ export function hsaSelect(
   landmarks: Tensor,
   opts: HsaSelectOptions,
 ): { indices: RefTensor; scores: RefTensor } {
-  const op = "hsaSelect";
-  const Hkv = checkInt(op, "opts.kvHeads", opts.kvHeads, 1);
-  const K = checkInt(op, "opts.topK", opts.topK, 1);
-  const S = checkInt(op, "opts.chunkSize", opts.chunkSize, 1);
-  const start = checkInt(op, "opts.startPos", opts.startPos, 0);
-  const W = checkInt(op, "opts.window", opts.window, 0);
-  const numChunks = checkInt(op, "opts.numChunks", opts.numChunks, 0);
-  const qd = floatArg(op, "qr", qr, [null, null]);
-  const [T, dim] = qr.shape;
-  if (dim % Hkv !== 0) fail(op, `qr has ${dim} columns, not a multiple of opts.kvHeads = ${Hkv}`);
-  const ld = floatArg(op, "landmarks", landmarks, [null, dim], "Hkv*dr = qr.shape[1]");
-  if (numChunks > landmarks.shape[0]) {
-    fail(op, `opts.numChunks = ${numChunks} exceeds the ${landmarks.shape[0]} rows of landmarks`);
-  }
-  const dr = dim / Hkv;
+  const { T, dim, dr, Hkv, K, S, start, W, numChunks } = hsaSelectArgs(qr, landmarks, opts);
+  const qd = floatData("hsaSelect", "qr", qr), ld = floatData("hsaSelect", "landmarks", landmarks);
   const scale = 1 / Math.sqrt(dr);
   const indices = mem.alloc([T, Hkv * K], "i32");
   const scores = mem.alloc([T, Hkv * K]);

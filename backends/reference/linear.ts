@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { floatArg } from "./check.ts";
+import { linearArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /** Elements of x per token tile (≈128 KiB in f64): the tile stays in L2 while all of w streams past. */
@@ -83,11 +84,9 @@ export function linearInto(
 
 /** `x·wᵀ (+ bias)`: x `[T, in]`, w `[out, in]`, bias `[out]` → `[T, out]`. */
 export function linear(mem: Allocator, x: Tensor, w: Tensor, bias?: Tensor): RefTensor {
-  const xd = floatArg("linear", "x", x, [null, null]);
-  const [rows, inDim] = x.shape;
-  const wd = floatArg("linear", "w", w, [null, inDim], "in = x.shape[1]");
-  const outDim = w.shape[0];
-  const bd = bias === undefined ? null : floatArg("linear", "bias", bias, [outDim], "out = w.shape[0]");
+  const { rows, inDim, outDim } = linearArgs(x, w, bias);
+  const xd = floatData("linear", "x", x), wd = floatData("linear", "w", w);
+  const bd = bias === undefined ? null : floatData("linear", "bias", bias);
   const y = mem.alloc([rows, outDim]);
   linearInto(xd, rows, inDim, wd, outDim, bd, y.data as FloatArray);
   return y;

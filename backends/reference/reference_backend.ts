@@ -15,6 +15,7 @@ import {
   type Precision,
   type Tensor,
 } from "../backend.ts";
+import { shapeString } from "../arg_check.ts";
 import { attention, cacheWrite } from "./attention.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { causalConv1d } from "./causal_conv1d.ts";
@@ -30,14 +31,7 @@ import { rope } from "./rope.ts";
 import { ssdScan } from "./ssd_scan.ts";
 import { ssmStep } from "./ssm_step.ts";
 import { targetLogProbs } from "./target_log_probs.ts";
-import {
-  allocArray,
-  type Allocator,
-  numElements,
-  type RefPrecision,
-  RefTensor,
-  shapeString,
-} from "./tensor.ts";
+import { allocArray, type Allocator, numElements, type RefPrecision, RefTensor } from "./tensor.ts";
 
 /** Most bytes of disposed tensors' storage kept for reuse (see BufferPool). */
 const POOL_LIMIT_BYTES = 256 * 2 ** 20;

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { fail, floatArg } from "./check.ts";
+import { gatedRmsNormArgs, rmsNormArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
 /**
@@ -15,13 +16,8 @@ import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tens
  * 2. y[c] = x[c]·r·w[c mod G].
  */
 export function rmsNorm(mem: Allocator, x: Tensor, w: Tensor, eps: number): RefTensor {
-  const xd = floatArg("rmsNorm", "x", x, [null, null]);
-  const [rows, cols] = x.shape;
-  const wd = floatArg("rmsNorm", "w", w, [null]);
-  const G = w.shape[0];
-  if (G === 0 ? cols !== 0 : cols % G !== 0) {
-    fail("rmsNorm", `w has shape [${G}], expected [G] with G dividing C = ${cols} (x.shape[1])`);
-  }
+  const { rows, cols, group: G } = rmsNormArgs(x, w);
+  const xd = floatData("rmsNorm", "x", x), wd = floatData("rmsNorm", "w", w);
   const y = mem.alloc([rows, cols]);
   const yd = y.data as FloatArray;
   for (let o = 0; o < rows * cols; o += G) {
@@ -41,10 +37,9 @@ export function rmsNorm(mem: Allocator, x: Tensor, w: Tensor, eps: number): RefT
  * 3. y[c] = v[c]·r·w[c].
  */
 export function gatedRmsNorm(mem: Allocator, x: Tensor, z: Tensor, w: Tensor, eps: number): RefTensor {
-  const xd = floatArg("gatedRmsNorm", "x", x, [null, null]);
-  const [rows, cols] = x.shape;
-  const zd = floatArg("gatedRmsNorm", "z", z, [rows, cols], "= x.shape");
-  const wd = floatArg("gatedRmsNorm", "w", w, [cols], "C = x.shape[1]");
+  const { rows, cols } = gatedRmsNormArgs(x, z, w);
+  const xd = floatData("gatedRmsNorm", "x", x), zd = floatData("gatedRmsNorm", "z", z);
+  const wd = floatData("gatedRmsNorm", "w", w);
   const y = mem.alloc([rows, cols]);
   const yd = y.data as FloatArray;
   const v = scratch(cols, "gatedRmsNorm row");

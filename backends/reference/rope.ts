@@ -4,7 +4,8 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { checkInt, fail, floatArg } from "./check.ts";
+import { ropeArgs } from "../op_args.ts";
+import { floatData } from "./check.ts";
 import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
 /**
@@ -22,14 +23,8 @@ export function rope(
   startPos: number,
   theta: number,
 ): RefTensor {
-  const op = "rope";
-  checkInt(op, "heads", heads, 1);
-  checkInt(op, "headDim", headDim, 2);
-  checkInt(op, "startPos", startPos, 0);
-  if (headDim % 2 !== 0) fail(op, `headDim = ${headDim} must be even`);
-  if (!(theta > 0)) fail(op, `theta = ${theta} must be positive`);
-  const xd = floatArg(op, "x", x, [null, heads * headDim], "H*D = heads*headDim");
-  const T = x.shape[0];
+  const T = ropeArgs(x, heads, headDim, startPos, theta);
+  const xd = floatData("rope", "x", x);
   const D = headDim, half = D / 2, width = heads * D;
   const y = mem.alloc([T, width]);
   const yd = y.data as FloatArray;

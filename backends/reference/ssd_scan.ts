@@ -5,7 +5,7 @@
  * @module
  */
 import type { SsmOptions, Tensor } from "../backend.ts";
-import { ssmArgs, stepSize } from "./ssm_args.ts";
+import { ssmData, stepSize } from "./ssm_args.ts";
 import { type Allocator, type FloatArray, type RefTensor, scratch } from "./tensor.ts";
 
 /**
@@ -35,7 +35,7 @@ export function ssdScan(
   state: Tensor,
   opts: SsmOptions,
 ): RefTensor {
-  const a = ssmArgs("ssdScan", x, dtRaw, aLog, b, c, d, dtBias, state, opts);
+  const a = ssmData("ssdScan", { x, dtRaw, aLog, b, c, d, dtBias, state }, opts);
   const { T, H, P, G, N, headsPerGroup } = a;
   const HP = H * P;
   const Q = Math.min(opts.chunk, Math.max(T, 1));

@@ -4,7 +4,7 @@
  * @module
  */
 import type { SsmOptions, Tensor } from "../backend.ts";
-import { ssmArgs, stepSize } from "./ssm_args.ts";
+import { ssmData, stepSize } from "./ssm_args.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /**
@@ -28,7 +28,7 @@ export function ssmStep(
   state: Tensor,
   opts: SsmOptions,
 ): RefTensor {
-  const a = ssmArgs("ssmStep", x, dtRaw, aLog, b, c, d, dtBias, state, opts);
+  const a = ssmData("ssmStep", { x, dtRaw, aLog, b, c, d, dtBias, state }, opts);
   const { T, H, P, N, G, headsPerGroup } = a;
   const y = mem.alloc([T, H * P]);
   const yd = y.data as FloatArray;

@@ -4,7 +4,9 @@
  * @module
  */
 import type { Tensor } from "../backend.ts";
-import { fail, floatArg, indexArg } from "./check.ts";
+import { checkIds } from "../arg_check.ts";
+import { targetLogProbsArgs } from "../op_args.ts";
+import { floatData, indexData } from "./check.ts";
 import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
 
 /**
@@ -18,19 +20,13 @@ import type { Allocator, FloatArray, RefTensor } from "./tensor.ts";
  */
 export function targetLogProbs(mem: Allocator, logits: Tensor, targets: Int32Array | Tensor): RefTensor {
   const op = "targetLogProbs";
-  const ld = floatArg(op, "logits", logits, [null, null]);
-  const [rows, vocab] = logits.shape;
+  const { T: rows, V: vocab } = targetLogProbsArgs(logits, targets);
+  const ld = floatData(op, "logits", logits);
   let td: Int32Array;
-  if (targets instanceof Int32Array) {
-    if (targets.length !== rows) {
-      fail(op, `targets has ${targets.length} elements, expected ${rows} (T = logits.shape[0])`);
-    }
-    td = targets;
-  } else td = indexArg(op, "targets", targets, [rows], "T = logits.shape[0]");
-  for (let t = 0; t < rows; t++) {
-    if (td[t] < 0 || td[t] >= vocab) {
-      fail(op, `targets[${t}] = ${td[t]} is outside [0, ${vocab}) (V = logits.shape[1])`);
-    }
+  if (targets instanceof Int32Array) td = targets; // range-checked with the arguments
+  else {
+    td = indexData(op, "targets", targets);
+    checkIds(op, "targets", td, vocab, "V = logits.shape[1]"); // a tensor's values: on the host here
   }
   const y = mem.alloc([rows]);
   const yd = y.data as FloatArray;

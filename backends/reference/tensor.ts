@@ -3,6 +3,7 @@
  * allocator interface every op allocates its outputs through (so memory accounting sees them).
  * @module
  */
+import { shapeString } from "../arg_check.ts";
 import { type DType, OutOfMemoryError, type Tensor } from "../backend.ts";
 
 /** Storage of float tensors: f64 holds the truth, f32 rounds on every store. */
@@ -21,11 +22,6 @@ export function numElements(shape: readonly number[]): number {
   let n = 1;
   for (const s of shape) n *= s;
   return n;
-}
-
-/** `[a, b]` for messages. */
-export function shapeString(shape: readonly (number | string)[]): string {
-  return `[${shape.join(", ")}]`;
 }
 
 /** A reference tensor: row-major data in a typed array; `dispose` drops the data. */
