@@ -1,6 +1,7 @@
 /**
  * Aggregation of result rows into report cells: one group per (model, backend, dtype, task,
- * requested length), with exact-match accuracies and their Wilson intervals, median timings and peaks.
+ * requested length), with exact-match accuracies and their Wilson intervals, the mean partial credit,
+ * bits per byte (likelihood-scored tasks), median timings and peaks.
  *
  * @module
  */
@@ -30,6 +31,26 @@ export interface Accuracy {
   interval: Interval | null;
 }
 
+/** Mean greedy partial credit (`score`, see ResultRow) over the ok rows that carry one. */
+export interface MeanScore {
+  /** Rows with a score. */
+  n: number;
+  /** Mean score in [0, 1]; null when n = 0. */
+  mean: number | null;
+  /** Of those, rows whose score differs from their exact match (1 when correct, else 0). */
+  partial: number;
+}
+
+/** Bits per byte over the ok rows that carry one (likelihood-scored tasks), weighted by bytes scored. */
+export interface BitsPerByte {
+  /** Rows with a bpb. */
+  n: number;
+  /** Bytes scored over them (see {@link scoredBytes}). */
+  bytes: number;
+  /** Σ bpb · bytes / Σ bytes: the bits per byte of all those bytes together; null when n = 0. */
+  bpb: number | null;
+}
+
 /** One report cell. Timings and peaks come from ok rows only; null when none has the value. */
 export interface Group {
   /** Model name, as in the rows. */
@@ -50,6 +71,10 @@ export interface Group {
   greedy: Accuracy;
   /** Teacher-forced exact match (`correct_teacher_forced`). */
   teacher_forced: Accuracy;
+  /** Greedy partial credit. */
+  score: MeanScore;
+  /** Bits per byte (lm_bpb); n = 0 for answer-scored tasks. */
+  bpb: BitsPerByte;
   /** Median token count the generator produced. */
   length_actual_median: number | null;
   /** Median prefill throughput, tokens/s. */
@@ -135,6 +160,8 @@ function summarize(rows: ResultRow[]): Group {
     n_ok: ok.length,
     greedy: accuracy(ok.map((r) => r.correct)),
     teacher_forced: accuracy(ok.map((r) => r.correct_teacher_forced)),
+    score: meanScore(ok),
+    bpb: bitsPerByte(ok),
     length_actual_median: median(present(ok.map((r) => r.length_actual))),
     prefill_tokens_per_s_median: median(present(ok.map((r) => r.prefill_tokens_per_s))),
     decode_ms_per_token_median: median(present(ok.map((r) => r.decode_ms_per_token))),
@@ -149,6 +176,71 @@ function accuracy(values: (boolean | null)[]): Accuracy {
   const k = scored.filter((v) => v).length;
   const n = scored.length;
   return { k, n, rate: n === 0 ? null : k / n, interval: n === 0 ? null : wilson(k, n) };
+}
+
+function meanScore(rows: ResultRow[]): MeanScore {
+  let n = 0, sum = 0, partial = 0;
+  for (const r of rows) {
+    if (typeof r.score !== "number" || !Number.isFinite(r.score)) continue; // absent in older rows
+    n++;
+    sum += r.score;
+    if (r.correct !== null && r.score !== (r.correct ? 1 : 0)) partial++;
+  }
+  return { n, mean: n === 0 ? null : sum / n, partial };
+}
+
+function bitsPerByte(rows: ResultRow[]): BitsPerByte {
+  let n = 0, bytes = 0, bits = 0;
+  for (const r of rows) {
+    if (typeof r.bpb !== "number" || !Number.isFinite(r.bpb)) continue;
+    const w = scoredBytes(r);
+    n++;
+    bytes += w;
+    bits += r.bpb * w;
+  }
+  return { n, bytes, bpb: bytes === 0 ? null : bits / bytes };
+}
+
+/**
+ * Bytes a likelihood-scored row scored: the sum over its position buckets, else every prompt byte but
+ * the first (which has no context).
+ *
+ * @example
+ * ```ts
+ * scoredBytes(row); // 6143 for a 6K-token lm_bpb prompt
+ * ```
+ */
+export function scoredBytes(row: ResultRow): number {
+  const buckets = row.bpb_buckets ?? [];
+  if (buckets.length > 0) return buckets.reduce((sum, b) => sum + b.bytes, 0);
+  return Math.max(1, (row.length_actual ?? row.length_requested) - 1);
+}
+
+/**
+ * Tasks that give partial credit beyond exact match: some ok row's score differs from its exact match
+ * (say 3 of 4 values named). The printers add a mean-score view for these tasks only; elsewhere the
+ * score equals exact match and would repeat it.
+ *
+ * @example
+ * ```ts
+ * partialCreditTasks(aggregate(rows)); // Set { "niah_multivalue" }
+ * ```
+ */
+export function partialCreditTasks(groups: readonly Group[]): Set<string> {
+  return new Set(groups.filter((g) => g.score.partial > 0).map((g) => g.task));
+}
+
+/**
+ * Tasks scored by likelihood (lm_bpb): some ok row has bits per byte. They have no answer, so the
+ * printers show bits per byte for them and leave them out of the accuracy headline and heatmaps.
+ *
+ * @example
+ * ```ts
+ * likelihoodTasks(aggregate(rows)); // Set { "lm_bpb" }
+ * ```
+ */
+export function likelihoodTasks(groups: readonly Group[]): Set<string> {
+  return new Set(groups.filter((g) => g.bpb.n > 0).map((g) => g.task));
 }
 
 function present(values: (number | null)[]): number[] {

@@ -1,8 +1,9 @@
-// Tests of aggregate.ts: Wilson intervals against published values, medians, and grouping.
+// Tests of aggregate.ts: Wilson intervals against published values, medians, grouping, mean partial
+// credit and bits per byte weighted by bytes.
 
 import assert from "node:assert/strict";
-import { aggregate, median, wilson } from "./aggregate.ts";
-import { makeFailedRow, makeRow } from "./testdata/synthetic.ts";
+import { aggregate, likelihoodTasks, median, partialCreditTasks, scoredBytes, wilson } from "./aggregate.ts";
+import { makeBpbRow, makeFailedRow, makeRow, syntheticRun, syntheticTaskRun } from "./testdata/synthetic.ts";
 
 function assertClose(actual: number | null | undefined, expected: number, tolerance = 5e-5): void {
   assert.ok(
@@ -111,4 +112,57 @@ Deno.test("aggregate of a cell with no ok row has no accuracy and no timings", (
   assert.equal(g.prefill_tokens_per_s_median, null);
   assert.equal(g.peak_host_bytes_max, null);
   assert.equal(g.status_counts.oom, 2);
+});
+
+Deno.test("aggregate averages partial credit over ok rows with a score and counts partial answers", () => {
+  const cell = { task: "niah_multivalue" };
+  const rows = [
+    makeRow({ ...cell, sample: 0, correct: true, score: 1 }),
+    makeRow({ ...cell, sample: 1, correct: false, score: 0.75 }), // partial
+    makeRow({ ...cell, sample: 2, correct: false, score: 1 }), // every value, wrong order: partial too
+    makeRow({ ...cell, sample: 3, correct: false, score: 0 }),
+    makeRow({ ...cell, sample: 4, correct: false }), // score follows correct: 0
+    makeRow({ ...cell, sample: 5, correct: true, score: null }), // not scored
+    makeFailedRow("timeout", "Cell exceeded 600 s", { ...cell, sample: 6, score: 0.5 }), // not ok
+  ];
+  const older = makeRow({ ...cell, sample: 7, correct: true });
+  delete older.score; // written before the field existed
+  const [g] = aggregate([...rows, older]);
+  assert.deepEqual(g.score, { n: 5, mean: 2.75 / 5, partial: 2 });
+  assert.deepEqual({ k: g.greedy.k, n: g.greedy.n }, { k: 3, n: 7 });
+  const [none] = aggregate([makeFailedRow("oom", "Out of memory")]);
+  assert.deepEqual(none.score, { n: 0, mean: null, partial: 0 });
+});
+
+Deno.test("aggregate weights bits per byte by the bytes each row scored", () => {
+  // 4K at 1 bit/byte (4095 bytes) and 8K at 2 bits/byte (8191 bytes): 1 + 8191 / 12286 over both.
+  const rows = [
+    makeBpbRow({ sample: 0, length_requested: 4096 }, () => 1),
+    makeBpbRow({ sample: 1, length_requested: 4096, length_actual: 8192 }, () => 2),
+    makeFailedRow("oom", "Out of memory", { task: "lm_bpb", sample: 2 }),
+  ];
+  const [g] = aggregate(rows);
+  assert.equal(g.bpb.n, 2);
+  assert.equal(g.bpb.bytes, 4095 + 8191);
+  assertClose(g.bpb.bpb, (4095 + 2 * 8191) / (4095 + 8191), 1e-12);
+  assert.deepEqual({ n: g.greedy.n, rate: g.greedy.rate }, { n: 0, rate: null }); // no answer
+  assert.equal(g.score.n, 0);
+  // An answer-scored cell has no bits per byte.
+  assert.deepEqual(aggregate([makeRow()])[0].bpb, { n: 0, bytes: 0, bpb: null });
+});
+
+Deno.test("scoredBytes sums the buckets, else counts every prompt byte but the first", () => {
+  assert.equal(scoredBytes(makeBpbRow({ length_requested: 6144 })), 6143);
+  assert.equal(scoredBytes(makeBpbRow({ length_requested: 6144, bpb_buckets: null, bpb: 1 })), 6143);
+  assert.equal(scoredBytes(makeBpbRow({ length_requested: 6144, bpb_buckets: [], length_actual: 100 })), 99);
+});
+
+Deno.test("partialCreditTasks and likelihoodTasks name the tasks that need their own views", () => {
+  const groups = aggregate(syntheticTaskRun().rows);
+  assert.deepEqual([...partialCreditTasks(groups)], ["niah_multivalue"]);
+  assert.deepEqual([...likelihoodTasks(groups)], ["lm_bpb"]);
+  // Exact-match tasks only: neither.
+  const exact = aggregate(syntheticRun().rows);
+  assert.equal(partialCreditTasks(exact).size, 0);
+  assert.equal(likelihoodTasks(exact).size, 0);
 });

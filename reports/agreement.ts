@@ -2,7 +2,8 @@
  * Backend agreement: the same model (same weights) run on the same samples (same `sample_key`) by two
  * backends or precisions should give the same answers. For each pair of variants of a model, over the
  * samples both ran ok: the fraction of identical greedy outputs, the first answer position at which
- * any pair of outputs diverges, and the largest difference of the teacher-forced logits.
+ * any pair of outputs diverges, and the largest difference of the teacher-forced logits. Rows without a
+ * greedy output (likelihood-scored tasks such as lm_bpb) have no answer to agree on and are left out.
  *
  * @module
  */
@@ -54,10 +55,10 @@ export interface AgreementPair {
  * ```
  */
 export function agreement(rows: readonly ResultRow[]): AgreementPair[] {
-  // 1. model (name + weights) → variant → sample_key → row, ok rows only.
+  // 1. model (name + weights) → variant → sample_key → row, ok rows with an output only.
   const models = new Map<string, Map<string, Map<string, ResultRow>>>();
   for (const row of rows) {
-    if (row.status !== "ok") continue;
+    if (row.status !== "ok" || row.output === null) continue;
     const model = JSON.stringify([row.model, row.weights_sha256, row.config_hash]);
     const variant = `${row.backend} · ${row.dtype}`;
     if (!models.has(model)) models.set(model, new Map());

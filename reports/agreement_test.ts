@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import type { ResultRow } from "../runner/result.ts";
 import { agreement, divergence } from "./agreement.ts";
-import { makeFailedRow, makeRow, syntheticRun } from "./testdata/synthetic.ts";
+import { makeBpbRow, makeFailedRow, makeRow, syntheticRun } from "./testdata/synthetic.ts";
 
 function logits(...expected: number[]): ResultRow["answer_logits"] {
   return expected.map((e, i) => ({ expected_logit: e, argmax_id: 48 + i, logsumexp: e + 1 }));
@@ -83,4 +83,13 @@ Deno.test("agreement pairs every two variants of each model in the synthetic swe
   assert.equal(pairs.find((p) => p.model === "mamba2")!.samples, 15);
   assert.equal(pairs.find((p) => p.model === "swa-hsa")!.samples, 12);
   assert.equal(pairs.find((p) => p.model === "transformer")!.samples, 12);
+});
+
+Deno.test("agreement leaves out rows without an answer (likelihood-scored tasks)", () => {
+  // Same lm_bpb samples on two dtypes: no output to compare, so no pair rather than "100% identical".
+  const rows = [0, 1].flatMap((sample) => [makeBpbRow({ sample }), makeBpbRow({ sample, dtype: "f64" })]);
+  assert.deepEqual(agreement(rows), []);
+  const mixed = agreement([...rows, makeRow(), makeRow({ dtype: "f64" })]);
+  assert.equal(mixed.length, 1);
+  assert.equal(mixed[0].samples, 1);
 });

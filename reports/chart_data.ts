@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Group } from "./aggregate.ts";
+import { type Group, partialCreditTasks } from "./aggregate.ts";
 import { formatLength, statusTally } from "./format.ts";
 
 /** Colours by model (tab10, reordered so neighbours contrast). */
@@ -41,6 +41,10 @@ export interface ChartPoint {
   k: number;
   /** Greedy rows scored. */
   n: number;
+  /** Mean greedy partial credit; null when no ok row has a score. */
+  score: number | null;
+  /** Ok rows with a score. */
+  score_n: number;
   /** Median prefill tokens/s; null when no ok row measured it. */
   prefill_tokens_per_s: number | null;
   /** Median greedy decode time per token, ms. */
@@ -68,6 +72,8 @@ export interface ChartSeries {
    * stays visible around it instead of hidden under it.
    */
   hollow: boolean;
+  /** The series' task gives partial credit beyond exact match: it is drawn in the mean-score chart too. */
+  partial_credit: boolean;
   /** One point per length the group has, ascending. */
   points: ChartPoint[];
 }
@@ -95,6 +101,7 @@ export function chartData(groups: readonly Group[]): ChartData {
   const severalTasks = new Set(groups.map((g) => g.task)).size > 1;
   const models = [...new Set(groups.map((g) => g.model))];
   const variants = [...new Set(groups.map((g) => `${g.backend} · ${g.dtype}`))];
+  const partial = partialCreditTasks(groups);
   const byLabel = new Map<string, ChartSeries>();
   for (const g of groups) {
     const variant = `${g.backend} · ${g.dtype}`;
@@ -108,6 +115,7 @@ export function chartData(groups: readonly Group[]): ChartData {
         dash: DASHES[v % DASHES.length],
         point_style: POINT_STYLES[v % POINT_STYLES.length],
         hollow: v % 2 === 1,
+        partial_credit: partial.has(g.task),
         points: [],
       };
       byLabel.set(label, series);
@@ -119,6 +127,8 @@ export function chartData(groups: readonly Group[]): ChartData {
       upper: g.greedy.interval?.upper ?? null,
       k: g.greedy.k,
       n: g.greedy.n,
+      score: g.score.mean,
+      score_n: g.score.n,
       prefill_tokens_per_s: g.prefill_tokens_per_s_median,
       decode_ms_per_token: g.decode_ms_per_token_median,
       peak_device_bytes: g.peak_device_bytes_max,

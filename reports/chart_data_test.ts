@@ -9,6 +9,7 @@ import {
   SYNTHETIC_MODELS,
   SYNTHETIC_VARIANTS,
   syntheticRun,
+  syntheticTaskRun,
 } from "./testdata/synthetic.ts";
 
 Deno.test("chartData has one series per model × backend × dtype", () => {
@@ -63,4 +64,26 @@ Deno.test("chartData labels every length of a 4K-to-64M sweep", () => {
   assert.equal(data.length_labels[String(4096)], "4K");
   assert.equal(data.length_labels[String(64 * 2 ** 20)], "64M");
   assert.equal(Object.keys(data.length_labels).length, 15);
+});
+
+Deno.test("chartData marks the series of tasks with partial credit and carries their mean score", () => {
+  const data = chartData(aggregate(syntheticTaskRun().rows));
+  const partial = data.series.filter((s) => s.partial_credit).map((s) => s.label);
+  assert.deepEqual(partial, [
+    "ramba · reference · f32 · niah_multivalue",
+    "transformer · reference · f32 · niah_multivalue",
+  ]);
+  const ramba = data.series.find((s) => s.label === partial[0])!;
+  // 4K: 4, 3, 2, 1 of 4 values named → 0.625, one exact; 64K: one fewer each → 0.375, none exact.
+  assert.deepEqual(ramba.points.map((p) => [p.score, p.score_n, p.accuracy]), [[0.625, 4, 0.25], [
+    0.375,
+    4,
+    0,
+  ]]);
+  // lm_bpb has a series (prefill, memory) without accuracy, score or decode time: the charts leave it out.
+  const bpb = data.series.find((s) => s.label === "ramba · reference · f32 · lm_bpb")!;
+  assert.ok(
+    bpb.points.every((p) => p.accuracy === null && p.score === null && p.decode_ms_per_token === null),
+  );
+  assert.ok(bpb.points.every((p) => p.prefill_tokens_per_s !== null));
 });

@@ -34,6 +34,7 @@ const COLUMN_SET: { [K in keyof ResultRow]-?: true } = {
   length_actual: true,
   depth: true,
   depth_actual: true,
+  needle_depths: true,
   seed: true,
   sample: true,
   expected: true,

@@ -61,3 +61,18 @@ Deno.test("toCsv writes null as empty and objects as JSON", () => {
 Deno.test("toCsv of no rows is the header alone", () => {
   assert.equal(toCsv([]), CSV_COLUMNS.join(",") + "\n");
 });
+
+Deno.test("toCsv writes needle depths as JSON and leaves fields absent from older rows empty", () => {
+  const multi = makeRow({ task: "niah_multivalue", needle_depths: [0.1, 0.4, 0.6, 0.9] });
+  const older = makeRow({ sample: 1 });
+  delete older.needle_depths;
+  delete older.score;
+  delete older.bpb;
+  delete older.bpb_buckets;
+  const [header, first, second] = parseCsv(toCsv([multi, older]));
+  assert.deepEqual(JSON.parse(first[header.indexOf("needle_depths")]), [0.1, 0.4, 0.6, 0.9]);
+  for (const column of ["needle_depths", "score", "bpb", "bpb_buckets"]) {
+    assert.equal(second[header.indexOf(column)], "", column);
+  }
+  assert.equal(second.length, header.length);
+});

@@ -7,7 +7,7 @@
  */
 
 import { type RunInfo, type Status, STATUSES } from "../runner/result.ts";
-import type { Accuracy } from "./aggregate.ts";
+import type { Accuracy, BitsPerByte, MeanScore } from "./aggregate.ts";
 
 /**
  * A token count: binary units where exact to two decimals (4096 → "4K", 1536 → "1.5K", 2^20 → "1M"),
@@ -71,6 +71,32 @@ export function formatBytes(bytes: number | null): string {
 export function formatAccuracy(accuracy: Accuracy): string {
   if (accuracy.rate === null) return "–";
   return `${accuracy.rate.toFixed(2)} (${accuracy.k}/${accuracy.n})`;
+}
+
+/**
+ * A mean partial credit as "mean (n=rows)", e.g. "0.63 (n=4)"; "–" when no row has a score.
+ *
+ * @example
+ * ```ts
+ * formatMeanScore({ n: 4, mean: 0.625, partial: 2 }); // "0.63 (n=4)"
+ * ```
+ */
+export function formatMeanScore(score: MeanScore): string {
+  if (score.mean === null) return "–";
+  return `${score.mean.toFixed(2)} (n=${score.n})`;
+}
+
+/**
+ * Bits per byte with three decimals, e.g. "1.234 (n=3)" over three rows; "–" when none has one.
+ *
+ * @example
+ * ```ts
+ * formatBpb({ n: 3, bytes: 12285, bpb: 1.2341 }); // "1.234 (n=3)"
+ * ```
+ */
+export function formatBpb(bpb: BitsPerByte): string {
+  if (bpb.bpb === null) return "–";
+  return `${bpb.bpb.toFixed(3)} (n=${bpb.n})`;
 }
 
 /**

@@ -3,10 +3,12 @@
 import assert from "node:assert/strict";
 import {
   formatAccuracy,
+  formatBpb,
   formatBytes,
   formatCommit,
   formatCompact,
   formatLength,
+  formatMeanScore,
   formatPercent,
   statusTally,
   truncate,
@@ -61,4 +63,11 @@ Deno.test("statusTally lists non-ok counts in status order", () => {
     statusTally({ ...none, ok: 1, skipped: 2, oom: 1, unsupported: 4 }),
     "1 oom, 4 unsupported, 2 skipped",
   );
+});
+
+Deno.test("formatMeanScore and formatBpb show the value and the rows, or a dash", () => {
+  assert.equal(formatMeanScore({ n: 4, mean: 0.6251, partial: 2 }), "0.63 (n=4)");
+  assert.equal(formatMeanScore({ n: 0, mean: null, partial: 0 }), "–");
+  assert.equal(formatBpb({ n: 3, bytes: 12285, bpb: 1.23449 }), "1.234 (n=3)");
+  assert.equal(formatBpb({ n: 0, bytes: 0, bpb: null }), "–");
 });

@@ -1,12 +1,13 @@
 /**
  * The headline: per model × backend × dtype (× task), the longest length at which retrieval holds —
  * the greedy accuracy's Wilson 95% lower bound is at least 0.9 over at least 20 scored rows, at that
- * length and at every shorter one run — and what it costs at 4K, 1M and the longest length run.
+ * length and at every shorter one run — and what it costs at 4K, 1M and the longest length run. Tasks
+ * scored by likelihood (lm_bpb) have no answer to retrieve and are left out.
  *
  * @module
  */
 
-import type { Group } from "./aggregate.ts";
+import { type Group, likelihoodTasks } from "./aggregate.ts";
 import { formatLength, statusTally } from "./format.ts";
 
 /** The rule's defaults: the lower bound to reach and the rows it needs. */
@@ -54,7 +55,8 @@ export interface HeadlineOptions {
 }
 
 /**
- * Applies the headline rule to aggregated groups (as sorted by `aggregate`).
+ * Applies the headline rule to aggregated groups (as sorted by `aggregate`), leaving out the tasks
+ * scored by likelihood (see {@link likelihoodTasks}).
  *
  * @example
  * ```ts
@@ -65,7 +67,9 @@ export function headline(groups: readonly Group[], options: HeadlineOptions = {}
   const lower = options.lower ?? HEADLINE_RULE.lower;
   const minRows = options.minRows ?? HEADLINE_RULE.minRows;
   const byVariant = new Map<string, Group[]>();
+  const likelihood = likelihoodTasks(groups);
   for (const g of groups) {
+    if (likelihood.has(g.task)) continue;
     const key = JSON.stringify([g.task, g.model, g.backend, g.dtype]);
     const list = byVariant.get(key);
     if (list) list.push(g);

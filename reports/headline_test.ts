@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { ResultRow } from "../runner/result.ts";
 import { aggregate } from "./aggregate.ts";
 import { headline } from "./headline.ts";
-import { makeFailedRow, makeRow } from "./testdata/synthetic.ts";
+import { makeBpbRow, makeFailedRow, makeRow } from "./testdata/synthetic.ts";
 
 /** `n` rows at `length`, the first `k` correct. */
 function rowsAt(length: number, k: number, n: number, extra: Partial<ResultRow> = {}): ResultRow[] {
@@ -130,4 +130,16 @@ Deno.test("headline: one row per model × backend × dtype × task", () => {
     "passkey/ramba/reference/f64",
     "passkey/transformer/reference/f32",
   ]);
+});
+
+Deno.test("headline leaves out likelihood-scored tasks, whose rows have no answer", () => {
+  const rows = [
+    ...rowsAt(4096, 40, 40),
+    ...Array.from({ length: 3 }, (_, sample) => makeBpbRow({ sample })),
+    makeFailedRow("oom", "Out of memory", { task: "lm_bpb", length_requested: 65536 }),
+  ];
+  const found = headline(aggregate(rows));
+  assert.deepEqual(found.map((h) => h.task), ["passkey"]);
+  assert.equal(found[0].longest_passing, 4096);
+  assert.deepEqual(headline(aggregate(rows.filter((r) => r.task === "lm_bpb"))), []);
 });

@@ -2,13 +2,14 @@
  * The data behind the accuracy heatmaps: one grid of depth × length per model × backend × dtype (× task
  * when the run has several). A cell with a scored ok row shows its greedy accuracy; a cell with none
  * shows its status (oom, timeout, error, unsupported, skipped), and every cell carries the messages of
- * its non-ok rows for the hover text.
+ * its non-ok rows for the hover text, and the mean partial credit where it differs from exact match.
+ * Tasks scored by likelihood (lm_bpb: no answer, no needle) have no heatmap.
  *
  * @module
  */
 
 import { type ResultRow, type Status, STATUSES } from "../runner/result.ts";
-import { compareText } from "./aggregate.ts";
+import { aggregate, compareText, likelihoodTasks } from "./aggregate.ts";
 import { variantLabel } from "./chart_data.ts";
 import { formatLength, statusTally, truncate } from "./format.ts";
 
@@ -30,6 +31,8 @@ export interface HeatmapCell {
   state: Status;
   /** Greedy exact-match rate over the scored ok rows; null when none. */
   accuracy: number | null;
+  /** Mean greedy partial credit over the ok rows with a score; null when none. */
+  score: number | null;
   /** Scored ok rows correct. */
   k: number;
   /** Scored ok rows. */
@@ -59,7 +62,8 @@ export interface Heatmap {
 }
 
 /**
- * Builds one heatmap per model × backend × dtype (× task), sorted by task, model, backend, dtype.
+ * Builds one heatmap per model × backend × dtype (× task), sorted by task, model, backend, dtype; none
+ * for the tasks scored by likelihood.
  *
  * @example
  * ```ts
@@ -68,8 +72,10 @@ export interface Heatmap {
  */
 export function heatmapData(rows: readonly ResultRow[]): Heatmap[] {
   const severalTasks = new Set(rows.map((r) => r.task)).size > 1;
+  const likelihood = likelihoodTasks(aggregate(rows));
   const byVariant = new Map<string, ResultRow[]>();
   for (const row of rows) {
+    if (likelihood.has(row.task)) continue;
     const key = JSON.stringify([row.task, row.model, row.backend, row.dtype]);
     const list = byVariant.get(key);
     if (list) list.push(row);
@@ -108,6 +114,7 @@ function cell(length: number, depth: number, rows: ResultRow[]): HeatmapCell {
   const scored = rows.filter((r) => r.status === "ok" && r.correct !== null);
   const k = scored.filter((r) => r.correct).length;
   const n = scored.length;
+  const scores = rows.filter((r) => r.status === "ok" && typeof r.score === "number").map((r) => r.score!);
   // The most frequent failure names an all-failed cell; STATUSES order breaks ties.
   const worst = STATUSES.filter((s) => s !== "ok").reduce((a, b) => counts[b] > counts[a] ? b : a);
   const state: Status = n > 0 ? "ok" : counts[worst] > 0 ? worst : "ok";
@@ -119,6 +126,7 @@ function cell(length: number, depth: number, rows: ResultRow[]): HeatmapCell {
     depth,
     state,
     accuracy: n === 0 ? null : k / n,
+    score: scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length,
     k,
     n,
     rows: rows.length,

@@ -10,6 +10,7 @@ import {
   SYNTHETIC_MODELS,
   SYNTHETIC_VARIANTS,
   syntheticRun,
+  syntheticTaskRun,
 } from "./testdata/synthetic.ts";
 
 Deno.test("heatmapData has one map per model × backend × dtype with every length and depth", () => {
@@ -83,4 +84,28 @@ Deno.test("heatmapData shows accuracy when some rows are ok and keeps the failur
 Deno.test("heatmapData adds the task to labels when a run has several", () => {
   const labels = heatmapData([makeRow({ task: "passkey" }), makeRow({ task: "kv" })]).map((m) => m.label);
   assert.deepEqual(labels, ["ramba · reference · f32 · kv", "ramba · reference · f32 · passkey"]);
+});
+
+Deno.test("heatmapData has no map for likelihood-scored tasks and keeps the task in the labels", () => {
+  const maps = heatmapData(syntheticTaskRun().rows);
+  assert.deepEqual(maps.map((m) => m.label), [
+    "ramba · reference · f32 · niah_multivalue",
+    "transformer · reference · f32 · niah_multivalue",
+    "ramba · reference · f32 · passkey",
+    "transformer · reference · f32 · passkey",
+  ]);
+  // Only likelihood rows: no map at all, rather than an empty or 0% one.
+  assert.deepEqual(heatmapData(syntheticTaskRun().rows.filter((r) => r.task === "lm_bpb")), []);
+});
+
+Deno.test("heatmapData cells carry the mean partial credit beside exact match", () => {
+  const rows = [
+    makeRow({ task: "niah_multivalue", sample: 0, correct: true, score: 1 }),
+    makeRow({ task: "niah_multivalue", sample: 1, correct: false, score: 0.5 }),
+    makeFailedRow("timeout", "Cell exceeded 600 s", { task: "niah_multivalue", sample: 2 }),
+  ];
+  const [cell] = heatmapData(rows)[0].cells;
+  assert.equal(cell.accuracy, 0.5);
+  assert.equal(cell.score, 0.75);
+  assert.equal(heatmapData([makeFailedRow("oom", "Out of memory")])[0].cells[0].score, null);
 });

@@ -1,15 +1,17 @@
 /**
  * index.html: one self-contained page (Chart.js, its matrix plugin and the report script inlined, no
- * network, opens from file://): the headline, accuracy heatmaps, charts vs length, backend agreement,
+ * network, opens from file://): the headline, accuracy heatmaps, charts vs length (accuracy, mean score
+ * where a task gives partial credit), bits per byte by position (likelihood tasks), backend agreement,
  * tables, op support, environment and config.
  *
  * @module
  */
 
 import { agreement } from "./agreement.ts";
-import { aggregate } from "./aggregate.ts";
+import { aggregate, likelihoodTasks, partialCreditTasks } from "./aggregate.ts";
 import type { ReportAssets } from "./assets.ts";
-import { type ChartData, chartData } from "./chart_data.ts";
+import { type BpbCurve, bpbCurves, bpbTicks } from "./bpb_curve.ts";
+import { type ChartData, chartData, type ChartSeries } from "./chart_data.ts";
 import { escapeHtml, jsonForScript } from "./escape.ts";
 import { headline } from "./headline.ts";
 import { type Heatmap, heatmapData } from "./heatmap.ts";
@@ -39,7 +41,14 @@ export interface ReportData extends ChartData {
   status_colors: Record<string, string>;
   /** Accuracy colour stops (RGB) of the heatmaps, 0% first. */
   accuracy_scale: readonly (readonly number[])[];
+  /** Bits per byte by prompt position (likelihood tasks), styled as the line series of the same label. */
+  bpb_curves: (BpbCurve & SeriesStyle)[];
+  /** Ticks of the bits-per-byte chart's position axis: the bucket bounds. */
+  bpb_ticks: { value: number; label: string }[];
 }
+
+/** How a line is drawn. */
+export type SeriesStyle = Pick<ChartSeries, "color" | "dash" | "point_style" | "hollow">;
 
 /** The report's style sheet (compare.html uses it too). */
 export const REPORT_CSS = `
@@ -85,11 +94,27 @@ pre { background: #f6f6f6; padding: .8rem; overflow: auto; }
  * ```
  */
 export function reportData(run: LoadedRun): ReportData {
+  const charts = chartData(aggregate(run.rows));
+  const severalTasks = new Set(run.rows.map((r) => r.task)).size > 1;
+  const curves = bpbCurves(run.rows, severalTasks);
+  // A curve's variant has a line series of the same label (it has ok rows); it takes that one's look.
+  const bpb_curves = curves.map((c) => {
+    const s = charts.series.find((s) => s.label === c.label);
+    return {
+      ...c,
+      color: s?.color ?? "#333",
+      dash: s?.dash ?? [],
+      point_style: s?.point_style ?? "circle",
+      hollow: s?.hollow ?? false,
+    };
+  });
   return {
-    ...chartData(aggregate(run.rows)),
+    ...charts,
     heatmaps: heatmapData(run.rows),
     status_colors: { ...STATUS_COLORS },
     accuracy_scale: ACCURACY_SCALE,
+    bpb_curves,
+    bpb_ticks: bpbTicks(curves),
   };
 }
 
@@ -103,6 +128,7 @@ export function reportData(run: LoadedRun): ReportData {
  */
 export function renderHtml(run: LoadedRun, assets: ReportAssets): string {
   const groups = aggregate(run.rows);
+  const likelihood = likelihoodTasks(groups);
   const data = reportData(run);
   return [
     "<!DOCTYPE html>",
@@ -120,7 +146,11 @@ export function renderHtml(run: LoadedRun, assets: ReportAssets): string {
     headerSection(run.info, run.rows),
     headlineSection(headline(groups)),
     heatmapSection(data.heatmaps),
-    lineChartSections(),
+    lineChartSections({
+      accuracy: groups.some((g) => !likelihood.has(g.task)),
+      score: partialCreditTasks(groups).size > 0,
+      bpb: data.bpb_curves.length > 0,
+    }),
     agreementSection(agreement(run.rows)),
     resultsSection(groups),
     failuresSection(run.rows),

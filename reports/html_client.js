@@ -1,6 +1,7 @@
 // The report's own script, inlined into index.html after Chart.js and its matrix plugin: reads the
-// JSON block #report-data (see html.ts) and draws the line charts vs length and the accuracy
-// heatmaps. No network, no eval; every string from the data is drawn as canvas text.
+// JSON block #report-data (see html.ts) and draws the line charts vs length, the bits-per-byte chart
+// vs prompt position and the accuracy heatmaps. No network, no eval; every string from the data is
+// drawn as canvas text.
 "use strict";
 
 (function () {
@@ -29,12 +30,24 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#333";
 
-  /** Datasets for one line chart: every series, with y read from `yKey` of each point. */
-  function datasets(yKey) {
-    return data.series.map((s) => ({
-      label: s.label,
-      data: s.points,
-      parsing: { xAxisKey: "length", yAxisKey: yKey },
+  /**
+   * Datasets for one line chart: the series that `keep` accepts and that have a `yKey` value at some
+   * length (a likelihood task has no accuracy, nor decode time), y read from `yKey` of each point.
+   */
+  function datasets(yKey, keep) {
+    return data.series
+      .filter((s) => keep(s) && s.points.some((p) => p[yKey] !== null))
+      .map((s) => ({
+        ...lineStyle(s),
+        label: s.label,
+        data: s.points,
+        parsing: { xAxisKey: "length", yAxisKey: yKey },
+      }));
+  }
+
+  /** How a series or bits-per-byte curve is drawn: colour by model, dash and marker by backend/dtype. */
+  function lineStyle(s) {
+    return {
       borderColor: s.color,
       backgroundColor: s.color,
       borderDash: s.dash,
@@ -46,7 +59,7 @@
       borderWidth: 2,
       spanGaps: false,
       clip: 8,
-    }));
+    };
   }
 
   /**
@@ -126,12 +139,12 @@
     };
   }
 
-  function drawLines(id, yKey, yAxis, label) {
+  function drawLines(id, yKey, yAxis, label, keep = () => true) {
     const canvas = document.getElementById(id);
     if (!canvas) return;
     new Chart(canvas, {
       type: "line",
-      data: { datasets: datasets(yKey) },
+      data: { datasets: datasets(yKey, keep) },
       options: lineOptions(yAxis, label),
     });
   }
@@ -146,6 +159,18 @@
       ticks: { callback: (v) => `${Math.round(v * 100)}%` },
     },
     (p) => `${percent(p.accuracy)} (${p.k}/${p.n}), 95% CI ${percent(p.lower)}–${percent(p.upper)}`,
+  );
+  drawLines(
+    "chart-score",
+    "score",
+    {
+      min: 0,
+      max: 1,
+      title: { display: true, text: "mean score (partial credit)" },
+      ticks: { callback: (v) => v.toFixed(1) },
+    },
+    (p) => `${p.score.toFixed(2)} (n=${p.score_n})`,
+    (s) => s.partial_credit,
   );
   drawLines(
     "chart-prefill",
@@ -171,6 +196,47 @@
     logAxis("peak host memory (process RSS)", bytes, true),
     (p) => bytes(p.peak_host_bytes),
   );
+
+  // ---- Bits per byte vs prompt position: a point per power-of-two bucket, at the bucket's middle.
+
+  (function drawBitsPerByte() {
+    const canvas = document.getElementById("chart-bpb");
+    if (!canvas || data.bpb_curves.length === 0) return;
+    const ticks = data.bpb_ticks;
+    const tickLabels = Object.fromEntries(ticks.map((t) => [String(t.value), t.label]));
+    const xs = data.bpb_curves.flatMap((c) => c.points.map((p) => p.x));
+    const options = lineOptions(
+      { title: { display: true, text: "bits per byte" } },
+      (p) => `${p.bpb.toFixed(3)} bits/byte over ${compact(p.bytes)} bytes (${p.rows} rows)`,
+    );
+    options.scales.x = {
+      type: "logarithmic",
+      min: Math.min(...xs) / 1.5,
+      max: Math.max(...xs, ...ticks.map((t) => t.value)) * 1.2,
+      title: { display: true, text: "position in the prompt (tokens = bytes)" },
+      afterBuildTicks(axis) {
+        axis.ticks = ticks.map((t) => ({ value: t.value }));
+      },
+      ticks: {
+        autoSkip: ticks.length > 12,
+        maxRotation: 0,
+        callback: (v) => tickLabels[String(v)] ?? compact(v),
+      },
+    };
+    options.plugins.tooltip.callbacks.title = (items) => `positions ${items[0].raw.range}`;
+    new Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: data.bpb_curves.map((c) => ({
+          ...lineStyle(c),
+          label: c.label,
+          data: c.points,
+          parsing: { xAxisKey: "x", yAxisKey: "bpb" },
+        })),
+      },
+      options,
+    });
+  })();
 
   // ---- Heatmaps: depth × length, accuracy on a yellow-green-blue scale, statuses in their own colours.
 
@@ -275,6 +341,9 @@
                 const c = item.raw;
                 const lines = [`length ${item.raw.x} · depth ${c.depth} · ${c.rows} rows`];
                 if (c.n > 0) lines.push(`greedy ${percent(c.accuracy)} (${c.k}/${c.n})`);
+                if (c.score !== null && c.score !== c.accuracy) {
+                  lines.push(`mean score ${c.score.toFixed(2)}`);
+                }
                 if (c.failures) lines.push(`not ok: ${c.failures}`);
                 for (const m of c.messages) lines.push(...wrap(m, 70));
                 return lines;

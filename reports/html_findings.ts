@@ -1,7 +1,8 @@
 /**
  * The HTML report's sections that answer "which model retrieves at which length, at what cost, on
  * which backend": the headline table, the accuracy heatmaps' frames (the script draws them), the
- * line charts' frames and backend agreement. Every string from the run is escaped here.
+ * line charts' frames (with the mean-score and bits-per-byte charts where the run has such tasks) and
+ * backend agreement. Every string from the run is escaped here.
  *
  * @module
  */
@@ -43,6 +44,7 @@ export const LINE_CHARTS = [
 
 /** Per model × backend × dtype × task: the longest passing length and the cost at 4K, 1M, longest. */
 export function headlineSection(rows: readonly HeadlineRow[]): string {
+  if (rows.length === 0) return section("headline", "Headline", "<p>No answer-scored task in this run.</p>");
   const body: Cell[][] = rows.map((h) => [
     h.model,
     h.backend,
@@ -93,6 +95,9 @@ function costCell(c: HeadlineCost, named: boolean): Cell {
 
 /** Frames for the heatmaps (one canvas each) and the colour legend; html_client.js draws them. */
 export function heatmapSection(heatmaps: readonly Heatmap[]): string {
+  if (heatmaps.length === 0) {
+    return section("heatmaps", "Accuracy by depth and length", "<p>No answer-scored task in this run.</p>");
+  }
   const frames = heatmaps.map((h, i) => {
     const height = Math.min(640, 110 + 34 * h.depths.length);
     return `<div class="heatmap" style="height: ${height}px"><canvas id="heatmap-${i}" aria-label="${
@@ -114,7 +119,8 @@ export function heatmapSection(heatmaps: readonly Heatmap[]): string {
   const wide = Math.max(0, ...heatmaps.map((h) => h.lengths.length)) > 8;
   const columns = wide ? 1 : Math.min(4, perModel);
   const note = '<p class="note">Depth (needle position, 0 = start) × requested length, one map per ' +
-    "model × backend × dtype. Hover a cell for its counts and the messages of its non-ok rows.</p>";
+    "model × backend × dtype (none for likelihood-scored tasks). Hover a cell for its counts, its mean " +
+    "score where it gives partial credit, and the messages of its non-ok rows.</p>";
   return section(
     "heatmaps",
     "Accuracy by depth and length",
@@ -124,16 +130,50 @@ export function heatmapSection(heatmaps: readonly Heatmap[]): string {
   );
 }
 
-/** The line chart sections: accuracy, prefill, decode, and peak memory (device, then host). */
-export function lineChartSections(): string {
+/** Which optional charts {@link lineChartSections} draws. */
+export interface LineChartOptions {
+  /** The run has an answer-scored task: the accuracy chart. */
+  accuracy: boolean;
+  /** A task gives partial credit beyond exact match: the mean-score chart (chart-score). */
+  score: boolean;
+  /** A likelihood-scored task has ok rows: the bits-per-byte section (chart-bpb) after accuracy. */
+  bpb: boolean;
+}
+
+/**
+ * The line chart sections: accuracy (and mean score), bits per byte by position, prefill, decode, and
+ * peak memory (device, then host).
+ */
+export function lineChartSections(options: LineChartOptions): string {
   const note = '<p class="note">Lines: one per model × backend × dtype (colour: model; dash and marker: ' +
-    "backend/dtype); a gap means no ok row at that length (see Non-ok rows). Log-scale length axis.</p>";
+    "backend/dtype); a gap means no ok row at that length (see Non-ok rows); a variant without any value " +
+    "is left out of a chart. Log-scale length axis.</p>";
+  const canvas = (id: string) => `<div class="chart"><canvas id="${id}"></canvas></div>`;
   const ids = [...new Set(LINE_CHARTS.map((c) => c.section))];
   return ids.map((id) => {
     const charts = LINE_CHARTS.filter((c) => c.section === id);
-    const canvases = charts.map((c) => `<div class="chart"><canvas id="${c.id}"></canvas></div>`).join("");
-    return section(id, charts[0].title, id === "accuracy" ? `${note}\n${canvases}` : canvases);
+    if (id !== "accuracy") return section(id, charts[0].title, charts.map((c) => canvas(c.id)).join(""));
+    const score = options.score
+      ? '\n<p class="note">Mean score (tasks with partial credit only): the share of the answer\'s values ' +
+        "the greedy output names, order-insensitive, averaged over the ok rows.</p>\n" + canvas("chart-score")
+      : "";
+    const body = options.accuracy
+      ? `${note}\n${canvas("chart-accuracy")}${score}`
+      : "<p>No answer-scored task in this run.</p>";
+    return section(id, charts[0].title, body) + (options.bpb ? `\n${bpbSection()}` : "");
   }).join("\n");
+}
+
+/** The bits-per-byte chart's frame: bpb against prompt position, a line per model × backend × dtype. */
+function bpbSection(): string {
+  const note = '<p class="note">Likelihood-scored tasks (lm_bpb): bits per byte of the prompt by position ' +
+    "of the scored byte, in power-of-two buckets (a point at the middle of its bucket), pooled over every " +
+    "length and sample and weighted by bytes. Log-scale position axis; ticks at the bucket bounds.</p>";
+  return section(
+    "bpb",
+    "Bits per byte by position",
+    `${note}\n<div class="chart"><canvas id="chart-bpb"></canvas></div>`,
+  );
 }
 
 /** Per model, each pair of backend × dtype variants over the samples both ran ok. */

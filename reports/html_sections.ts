@@ -11,10 +11,12 @@ import { escapeHtml } from "./escape.ts";
 import { groupFailures } from "./failures.ts";
 import {
   formatAccuracy,
+  formatBpb,
   formatBytes,
   formatCommit,
   formatCompact,
   formatLength,
+  formatMeanScore,
   formatPercent,
   statusTally,
   truncate,
@@ -51,7 +53,10 @@ export function headerSection(info: RunInfo, rows: readonly ResultRow[]): string
   }</h1>\n<dl class="meta">\n${dl}\n</dl>${warn}\n</header>`;
 }
 
-/** One line per group: failures, accuracies with intervals, timings and peaks. */
+/**
+ * One line per group: failures, accuracies with intervals, mean partial credit, bits per byte
+ * (likelihood-scored tasks), timings and peaks.
+ */
 export function resultsSection(groups: readonly Group[]): string {
   const rows: Cell[][] = groups.map((g) => [
     g.task,
@@ -65,6 +70,8 @@ export function resultsSection(groups: readonly Group[]): string {
     raw(`<span class="not-ok">${escapeHtml(statusTally(g.status_counts))}</span>`),
     accuracyCell(g.greedy),
     accuracyCell(g.teacher_forced),
+    formatMeanScore(g.score),
+    formatBpb(g.bpb),
     formatCompact(g.prefill_tokens_per_s_median),
     formatCompact(g.decode_ms_per_token_median),
     formatBytes(g.peak_host_bytes_max),
@@ -82,12 +89,14 @@ export function resultsSection(groups: readonly Group[]): string {
     "not ok",
     "greedy",
     "teacher-forced",
+    "mean score",
+    "bits/byte",
     "prefill tok/s",
     "decode ms/tok",
     "peak host",
     "peak device",
   ];
-  const numeric = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const numeric = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
   return section("results", "Results by cell", htmlTable(header, rows, { numeric }));
 }
 
@@ -108,6 +117,8 @@ export function rowsSection(rows: readonly ResultRow[]): string {
     r.output === null ? "–" : longText(r.output),
     flag(r.correct),
     flag(r.correct_teacher_forced),
+    typeof r.score === "number" ? r.score.toFixed(2) : "–",
+    typeof r.bpb === "number" ? r.bpb.toFixed(3) : "–",
     formatCompact(r.prefill_tokens_per_s),
   ]);
   const header = [
@@ -124,12 +135,14 @@ export function rowsSection(rows: readonly ResultRow[]): string {
     "output",
     "greedy",
     "teacher-forced",
+    "score",
+    "bits/byte",
     "prefill tok/s",
   ];
   const note = rows.length > ROWS_MAX
     ? `<p>First ${ROWS_MAX} of ${rows.length} rows; results.csv has all.</p>`
     : "";
-  const table = htmlTable(header, body, { numeric: [4, 5, 6, 7, 13] });
+  const table = htmlTable(header, body, { numeric: [4, 5, 6, 7, 13, 14, 15] });
   return section(
     "rows",
     "All rows",

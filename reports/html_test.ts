@@ -1,17 +1,20 @@
-// Tests of html.ts: sections present, chart data in a JSON block, and hostile text from every input
-// (rows and run.json) escaped so that none of it becomes markup.
+// Tests of html.ts: sections present, chart data in a JSON block, the mean-score and bits-per-byte
+// views of tasks that need them, and hostile text from every input (rows and run.json) escaped so that
+// none of it becomes markup.
 
 import assert from "node:assert/strict";
 import { loadAssets, type ReportAssets } from "./assets.ts";
 import { renderHtml, type ReportData } from "./html.ts";
 import {
   HOSTILE,
+  makeBpbRow,
   makeFailedRow,
   makeRow,
   makeRunInfo,
   SYNTHETIC_MODELS,
   SYNTHETIC_VARIANTS,
   syntheticRun,
+  syntheticTaskRun,
 } from "./testdata/synthetic.ts";
 
 /** Stand-ins for the inlined scripts: the page structure is what is tested here. */
@@ -44,6 +47,9 @@ function hostileRun() {
     makeRow({ ...everywhere, sample: 1, output: `${ATTRIBUTE_BREAK}${"y".repeat(200)}` }),
     makeFailedRow("error", HOSTILE, { ...everywhere, sample: 2 }),
     makeFailedRow("oom", `${ATTRIBUTE_BREAK}${"z".repeat(200)}${HOSTILE}`, { ...everywhere, sample: 3 }),
+    // Partial credit (a mean-score series) and a likelihood-scored task (a bits-per-byte curve).
+    makeRow({ ...everywhere, sample: 4, output: HOSTILE, correct: false, score: 0.5 }),
+    makeBpbRow({ ...everywhere, task: `${HOSTILE}bpb`, sample: 5 }),
   ];
   const info = makeRunInfo({
     run_id: HOSTILE,
@@ -166,6 +172,10 @@ Deno.test("renderHtml escapes hostile text from rows and run.json everywhere", (
     html.indexOf('<section id="results">'),
   );
   assert.ok(agreement.includes("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;2"));
+  // The mean-score and bits-per-byte views have the hostile names as data, not markup.
+  assert.ok(html.includes('<canvas id="chart-score">') && html.includes('<canvas id="chart-bpb">'));
+  assert.ok(data.series.some((s) => s.partial_credit && s.label.startsWith(HOSTILE)));
+  assert.deepEqual(data.bpb_curves.map((c) => c.task), [`${HOSTILE}bpb`]);
 });
 
 Deno.test("renderHtml refuses a script that would close its own block", () => {
@@ -173,4 +183,52 @@ Deno.test("renderHtml refuses a script that would close its own block", () => {
     () => renderHtml(syntheticRun(), { ...ASSETS, chartJs: "x = '</script>'" }),
     /Cannot inline Chart\.js/,
   );
+});
+
+Deno.test("renderHtml of a mixed-task run adds the mean-score chart and the bits-per-byte section", () => {
+  const html = renderHtml(syntheticTaskRun(), ASSETS);
+  const order = ["heatmaps", "accuracy", "bpb", "prefill"].map((id) => html.indexOf(`<section id="${id}">`));
+  assert.ok(order.every((p, i) => p > 0 && (i === 0 || p > order[i - 1])), `section order ${order}`);
+  const accuracy = html.slice(order[1], order[2]);
+  assert.ok(
+    accuracy.includes('<canvas id="chart-accuracy">') && accuracy.includes('<canvas id="chart-score">'),
+  );
+  assert.ok(html.slice(order[2], order[3]).includes('<canvas id="chart-bpb">'));
+  // 4 heatmaps: niah_multivalue and passkey for each model; none for lm_bpb.
+  assert.ok(html.includes('id="heatmap-3"') && !html.includes('id="heatmap-4"'));
+  const data = reportData(html);
+  assert.deepEqual(data.heatmaps.map((h) => h.label).filter((l) => l.includes("lm_bpb")), []);
+  // Each curve is drawn like its variant's line series.
+  assert.deepEqual(data.bpb_curves.map((c) => c.label), [
+    "ramba · reference · f32 · lm_bpb",
+    "transformer · reference · f32 · lm_bpb",
+  ]);
+  for (const c of data.bpb_curves) {
+    const s = data.series.find((s) => s.label === c.label)!;
+    assert.deepEqual([c.color, c.dash, c.point_style, c.hollow], [s.color, s.dash, s.point_style, s.hollow]);
+  }
+  assert.notEqual(data.bpb_curves[0].color, data.bpb_curves[1].color);
+  assert.equal(data.bpb_ticks.at(-1)?.label, "64K");
+  // Results by cell: bits per byte for lm_bpb, mean score for the others.
+  const results = html.slice(html.indexOf('<section id="results">'), html.indexOf('<section id="failures">'));
+  assert.match(results, /<th class="num">mean score<\/th><th class="num">bits\/byte<\/th>/);
+  assert.ok(results.includes('<td class="num">2.396 (n=4)</td>'));
+  assert.ok(results.includes('<td class="num">0.63 (n=4)</td>'));
+});
+
+Deno.test("renderHtml of an exact-match run has no mean-score chart and no bits-per-byte section", () => {
+  const html = renderHtml(syntheticRun(), ASSETS);
+  assert.ok(!html.includes("chart-score") && !html.includes("chart-bpb") && !html.includes('id="bpb"'));
+  assert.deepEqual(reportData(html).bpb_curves, []);
+});
+
+Deno.test("renderHtml of an lm_bpb-only run says there is no accuracy to show", () => {
+  const html = renderHtml({ info: makeRunInfo(), rows: [makeBpbRow(), makeBpbRow({ sample: 1 })] }, ASSETS);
+  for (const id of ["headline", "heatmaps", "accuracy"]) {
+    const start = html.indexOf(`<section id="${id}">`);
+    const body = html.slice(start, html.indexOf("</section>", start));
+    assert.ok(body.includes("No answer-scored task in this run."), id);
+    assert.ok(!body.includes("<canvas") && !body.includes("<table"), `${id}: no chart or table`);
+  }
+  assert.ok(html.includes('<canvas id="chart-bpb">'));
 });

@@ -1,22 +1,26 @@
 /**
  * summary.md: the run's provenance, the headline (longest passing length per model × backend × dtype ×
- * task, see headline.ts), then per task three tables (greedy accuracy, teacher-forced
- * accuracy, median prefill tokens/s) with a row per model × backend × dtype and a column per length,
- * then the non-ok rows by status. Plain enough to read with `cat`.
+ * task, see headline.ts), then per task its tables with a row per model × backend × dtype and a column
+ * per length — greedy accuracy, mean partial credit (tasks that give it), teacher-forced accuracy and
+ * median prefill tokens/s; for likelihood-scored tasks (lm_bpb) bits per byte by length and by prompt
+ * position instead of the accuracies — then the non-ok rows by status. Plain enough to read with `cat`.
  *
  * @module
  */
 
 import { STATUSES } from "../runner/result.ts";
-import { aggregate, type Group, untrainedModels } from "./aggregate.ts";
+import { aggregate, type Group, likelihoodTasks, partialCreditTasks, untrainedModels } from "./aggregate.ts";
+import { type BpbCurve, bpbCurves } from "./bpb_curve.ts";
 import { groupFailures } from "./failures.ts";
 import { headline, HEADLINE_RULE } from "./headline.ts";
 import {
   formatAccuracy,
+  formatBpb,
   formatBytes,
   formatCommit,
   formatCompact,
   formatLength,
+  formatMeanScore,
   truncate,
 } from "./format.ts";
 import type { LoadedRun } from "./load.ts";
@@ -52,8 +56,17 @@ export function renderSummary(run: LoadedRun): string {
     out.push("", `**Untrained random weights: ${untrained.join(", ")}. Their accuracy is chance.**`);
   }
   out.push("", ...headlineSection(groups));
+  const partial = partialCreditTasks(groups);
+  const likelihood = likelihoodTasks(groups);
+  const curves = bpbCurves(rows, false);
   for (const task of unique(groups.map((g) => g.task))) {
-    out.push("", ...taskSection(task, groups.filter((g) => g.task === task)));
+    const mine = groups.filter((g) => g.task === task);
+    out.push(
+      "",
+      ...(likelihood.has(task)
+        ? likelihoodSection(task, mine, curves.filter((c) => c.task === task))
+        : taskSection(task, mine, partial.has(task))),
+    );
   }
   out.push("", ...failureSection(run), "");
   return out.join("\n");
@@ -68,6 +81,9 @@ function headlineSection(groups: Group[]): string[] {
     h.longest_passing === null ? "none" : formatLength(h.longest_passing),
     h.stop_reason === "" ? "every length passes" : h.stop_reason,
   ]);
+  if (rows.length === 0) {
+    return ["## Headline", "", "No answer-scored task in this run."];
+  }
   return [
     "## Headline",
     "",
@@ -85,46 +101,107 @@ function headlineSection(groups: Group[]): string[] {
   ];
 }
 
-function taskSection(task: string, groups: Group[]): string[] {
+/** Per model × backend × dtype, the value of each length's group: a Markdown table. */
+function lengthTable(groups: Group[], value: (g: Group) => string): string {
   const lengths = unique(groups.map((g) => g.length)).sort((a, b) => a - b);
   const variants = unique(groups.map((g) => JSON.stringify([g.model, g.backend, g.dtype])));
-  const table = (value: (g: Group) => string) => {
-    const header = ["model", "backend", "dtype", ...lengths.map(formatLength)];
-    const body = variants.map((variant) => {
-      const [model, backend, dtype] = JSON.parse(variant) as string[];
-      const mine = groups.filter((g) => g.model === model && g.backend === backend && g.dtype === dtype);
-      return [
-        model,
-        backend,
-        dtype,
-        ...lengths.map((length) => {
-          const group = mine.find((g) => g.length === length);
-          return group ? value(group) : "";
-        }),
-      ];
-    });
-    return markdownTable(header, body, ["left", "left", "left", ...lengths.map(() => "right" as const)]);
-  };
+  const header = ["model", "backend", "dtype", ...lengths.map(formatLength)];
+  const body = variants.map((variant) => {
+    const [model, backend, dtype] = JSON.parse(variant) as string[];
+    const mine = groups.filter((g) => g.model === model && g.backend === backend && g.dtype === dtype);
+    return [
+      model,
+      backend,
+      dtype,
+      ...lengths.map((length) => {
+        const group = mine.find((g) => g.length === length);
+        return group ? value(group) : "";
+      }),
+    ];
+  });
+  return markdownTable(header, body, ["left", "left", "left", ...lengths.map(() => "right" as const)]);
+}
+
+/** An answer-scored task: greedy accuracy, mean score (when `partial`), teacher-forced, prefill. */
+function taskSection(task: string, groups: Group[], partial: boolean): string[] {
+  const score = partial
+    ? [
+      "### Mean score (partial credit)",
+      "",
+      "Mean over rows of the share of the answer's values the greedy output names (order-insensitive).",
+      "",
+      lengthTable(groups, (g) => withFailures(g, formatMeanScore(g.score))),
+      "",
+    ]
+    : [];
   return [
     `## Task ${task}`,
     "",
     "### Greedy accuracy",
     "",
-    table((g) => withFailures(g, formatAccuracy(g.greedy))),
+    lengthTable(groups, (g) => withFailures(g, formatAccuracy(g.greedy))),
     "",
+    ...score,
     "### Teacher-forced accuracy",
     "",
-    table((g) => withFailures(g, formatAccuracy(g.teacher_forced))),
+    lengthTable(groups, (g) => withFailures(g, formatAccuracy(g.teacher_forced))),
     "",
+    ...prefillTable(groups),
+  ];
+}
+
+/** A likelihood-scored task: bits per byte by length and by prompt position, then prefill. */
+function likelihoodSection(task: string, groups: Group[], curves: BpbCurve[]): string[] {
+  return [
+    `## Task ${task}`,
+    "",
+    "### Bits per byte",
+    "",
+    "Over every scored byte of the length's rows (each row weighted by the bytes it scored).",
+    "",
+    lengthTable(groups, (g) => withFailures(g, formatBpb(g.bpb))),
+    "",
+    "### Bits per byte by position",
+    "",
+    "Prompt positions [start, end) of the scored bytes, pooled over every length and sample.",
+    "",
+    positionTable(curves),
+    "",
+    ...prefillTable(groups),
+  ];
+}
+
+function prefillTable(groups: Group[]): string[] {
+  return [
     "### Prefill tokens/s (median)",
     "",
-    table((g) =>
+    lengthTable(groups, (g) =>
       withFailures(
         g,
         g.prefill_tokens_per_s_median === null ? "–" : formatCompact(g.prefill_tokens_per_s_median),
-      )
-    ),
+      )),
   ];
+}
+
+/** A row per curve, a column per bucket start (labelled with the largest end any curve has there). */
+function positionTable(curves: BpbCurve[]): string {
+  if (curves.length === 0) return "No ok row.";
+  const ends = new Map<number, number>();
+  for (const p of curves.flatMap((c) => c.points)) ends.set(p.start, Math.max(ends.get(p.start) ?? 0, p.end));
+  const starts = [...ends.keys()].sort((a, b) => a - b);
+  const header = [
+    "model",
+    "backend",
+    "dtype",
+    ...starts.map((s) => `${formatLength(s)}–${formatLength(ends.get(s)!)}`),
+  ];
+  const body = curves.map((c) => [
+    c.model,
+    c.backend,
+    c.dtype,
+    ...starts.map((s) => c.points.find((p) => p.start === s)?.bpb.toFixed(3) ?? ""),
+  ]);
+  return markdownTable(header, body, ["left", "left", "left", ...starts.map(() => "right" as const)]);
 }
 
 /** A cell's value, followed by its failed rows ("+1 oom"); only the failures when no row is ok. */

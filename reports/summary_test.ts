@@ -1,8 +1,25 @@
-// Tests of summary.ts: provenance, per-task tables, failures by status, hostile text kept literal.
+// Tests of summary.ts: provenance, per-task tables (mean score where a task gives partial credit, bits
+// per byte for likelihood-scored tasks), failures by status, hostile text kept literal.
 
 import assert from "node:assert/strict";
 import { renderSummary } from "./summary.ts";
-import { HOSTILE, makeFailedRow, makeRow, makeRunInfo, syntheticRun } from "./testdata/synthetic.ts";
+import {
+  HOSTILE,
+  makeBpbRow,
+  makeFailedRow,
+  makeRow,
+  makeRunInfo,
+  syntheticRun,
+  syntheticTaskRun,
+} from "./testdata/synthetic.ts";
+
+/** The lines of summary.md's section `## Task task`, up to the next `## `. */
+function taskSection(md: string, task: string): string {
+  const start = md.indexOf(`## Task ${task}\n`);
+  assert.ok(start >= 0, `section for ${task}`);
+  const end = md.indexOf("\n## ", start + 1);
+  return md.slice(start, end < 0 ? undefined : end);
+}
 
 Deno.test("renderSummary shows run id, commit and creation time", () => {
   const md = renderSummary({ info: makeRunInfo({ run_id: "run-42" }), rows: [makeRow()] });
@@ -58,4 +75,46 @@ Deno.test("renderSummary has the headline table", () => {
   const md = renderSummary(syntheticRun());
   assert.ok(md.indexOf("## Headline") < md.indexOf("## Task passkey"));
   assert.match(md, /^\| ramba +\| webgpu +\| f16 +\| passkey \| +none \| 4K: n = 4 < 20 \|$/m);
+});
+
+Deno.test("renderSummary adds a mean-score table only for tasks with partial credit", () => {
+  const md = renderSummary(syntheticTaskRun());
+  assert.equal(md.match(/^### Mean score \(partial credit\)$/gm)?.length, 1);
+  const multi = taskSection(md, "niah_multivalue");
+  const score = multi.slice(multi.indexOf("### Mean score"), multi.indexOf("### Teacher-forced"));
+  assert.match(score, /^\| ramba +\| reference \| f32 +\| 0\.63 \(n=4\) \| 0\.38 \(n=4\) \|$/m);
+  assert.match(score, /^\| transformer \| reference \| f32 +\| 0\.38 \(n=4\) \| 0\.19 \(n=4\) \|$/m);
+  // Greedy exact match stays beside it.
+  assert.match(multi, /### Greedy accuracy[^#]*\| ramba +\| reference \| f32 +\| 0\.25 \(1\/4\) \|/);
+  assert.ok(!taskSection(md, "passkey").includes("Mean score"), "exact-match task: no mean-score table");
+});
+
+Deno.test("renderSummary shows bits per byte by length and by position for lm_bpb, and no accuracy", () => {
+  const md = renderSummary(syntheticTaskRun());
+  const bpb = taskSection(md, "lm_bpb");
+  assert.ok(!bpb.includes("Greedy accuracy") && !bpb.includes("Teacher-forced"), "no accuracy tables");
+  assert.ok(!bpb.includes("no scored row"));
+  // ramba: 4K and 64K at the byte-weighted bits per byte; the transformer's 64K rows ran out of memory.
+  assert.match(bpb, /^\| ramba +\| reference \| f32 +\| 2\.396 \(n=4\) \| 2\.085 \(n=4\) \|$/m);
+  assert.match(bpb, /^\| transformer \| reference \| f32 +\| 2\.438 \(n=4\) \| +4 oom \|$/m);
+  assert.match(
+    bpb,
+    /^\| model +\| backend +\| dtype \| +0–1K \| 1K–2K \| 2K–4K \| 4K–8K \| 8K–16K \| 16K–32K \| 32K–64K \|$/m,
+  );
+  assert.match(
+    bpb,
+    /^\| transformer \| reference \| f32 +\| 2\.200 \| 2\.200 \| 2\.675 \| +\| +\| +\| +\|$/m,
+  );
+  assert.match(bpb, /### Prefill tokens\/s \(median\)/);
+  // The headline has the answer-scored tasks only.
+  const head = md.slice(md.indexOf("## Headline"), md.indexOf("## Task"));
+  assert.ok(!head.includes("lm_bpb") && head.includes("niah_multivalue") && head.includes("passkey"));
+});
+
+Deno.test("renderSummary of a run with only lm_bpb rows says the headline has nothing to rank", () => {
+  const rows = [makeBpbRow({ length_requested: 6144 }, (start) => 3 - start / 4096)];
+  const md = renderSummary({ info: makeRunInfo(), rows });
+  assert.match(md, /## Headline\n\nNo answer-scored task in this run\.\n/);
+  assert.match(md, /^\| model +\| backend +\| dtype \| +0–1K \| 1K–2K \| 2K–4K \| 4K–6K \|$/m);
+  assert.match(md, /^\| ramba +\| reference \| f32 +\| 3\.000 \| 2\.750 \| 2\.500 \| 2\.000 \|$/m);
 });

@@ -71,6 +71,12 @@ export interface ResultRow {
   length_actual: number | null;
   depth: number;
   depth_actual: number | null;
+  /**
+   * Tasks with several needles (niah_multikey, niah_multivalue, niah_multiquery, variable_tracking): where
+   * each really starts, as fractions of the haystack, in text order. Null for single-needle tasks; absent
+   * in rows written before it existed.
+   */
+  needle_depths?: number[] | null;
   seed: number;
   sample: number;
   expected: string;

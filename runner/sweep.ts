@@ -355,6 +355,7 @@ function baseRow(
     length_actual: s.lengthActual,
     depth: s.depth,
     depth_actual: s.depthActual,
+    needle_depths: s.needleDepths ?? null,
     seed: s.seed,
     sample: s.sample,
     expected: s.expected,

@@ -1,16 +1,20 @@
 /**
  * Synthetic result rows and run info for the printers' tests: one full ResultRow with overrides,
- * and a small sweep (4 models × 2 backend/dtype × 4 lengths) with failures and one hostile output.
+ * a small sweep (4 models × 2 backend/dtype × 4 lengths) with failures and one hostile output, and a
+ * mixed-task run with partial credit (niah_multivalue) and bits per byte (lm_bpb).
  *
  * @module
  */
 
-import { type ResultRow, type RunInfo, SCHEMA_VERSION } from "../../runner/result.ts";
+import { type BpbBucket, type ResultRow, type RunInfo, SCHEMA_VERSION } from "../../runner/result.ts";
 
 /** A model output that tries to break out of a <script> block and run code. */
 export const HOSTILE = "</script><img src=x onerror=alert(1)>";
 
-/** A complete, valid `ok` row; `overrides` replace any field. Keys follow the identifying fields. */
+/**
+ * A complete, valid `ok` row; `overrides` replace any field. Keys follow the identifying fields, and the
+ * score follows `correct` (1, 0 or null) unless overridden.
+ */
 export function makeRow(overrides: Partial<ResultRow> = {}): ResultRow {
   const row: ResultRow = {
     schema_version: SCHEMA_VERSION,
@@ -36,6 +40,7 @@ export function makeRow(overrides: Partial<ResultRow> = {}): ResultRow {
     length_actual: 4096,
     depth: 0.5,
     depth_actual: 0.5,
+    needle_depths: null,
     seed: 0,
     sample: 0,
     expected: "12345",
@@ -64,6 +69,7 @@ export function makeRow(overrides: Partial<ResultRow> = {}): ResultRow {
   const sample = `${row.task}|${row.length_requested}|${row.depth}|${row.seed}|${row.sample}`;
   return {
     ...row,
+    score: "score" in overrides ? overrides.score : row.correct === null ? null : row.correct ? 1 : 0,
     key: overrides.key ?? `${cell}#${sample}`,
     cell_key: overrides.cell_key ?? cell,
     sample_key: overrides.sample_key ?? sample,
@@ -205,6 +211,110 @@ export function syntheticRun(): { info: RunInfo; rows: ResultRow[] } {
       lengths: [...SYNTHETIC_LENGTHS],
       samples: 4,
     },
+  });
+  return { info, rows };
+}
+
+/**
+ * The position buckets of a likelihood-scored prompt of `length` bytes, as runner/bits_per_byte.ts makes
+ * them ([0, 1024) without position 0, then doubling, the last cut at `length`); `at(start)` gives each
+ * bucket's bits per byte.
+ */
+export function makeBuckets(length: number, at: (start: number) => number): BpbBucket[] {
+  const buckets: BpbBucket[] = [];
+  for (let start = 0, end = 1024; start < length; start = end, end *= 2) {
+    const stop = Math.min(end, length);
+    buckets.push({ start, end: stop, bytes: stop - start - (start === 0 ? 1 : 0), bpb: at(start) });
+  }
+  return buckets;
+}
+
+/**
+ * An ok lm_bpb row: no answer, buckets from `at` over the prompt's length_actual, and `bpb` their
+ * byte-weighted mean.
+ */
+export function makeBpbRow(
+  overrides: Partial<ResultRow> = {},
+  at: (start: number) => number = () => 2,
+): ResultRow {
+  const length = overrides.length_actual ?? overrides.length_requested ?? 4096;
+  const buckets = makeBuckets(length, at);
+  const bytes = buckets.reduce((sum, b) => sum + b.bytes, 0);
+  return makeRow({
+    task: "lm_bpb",
+    task_params: { corpus: "austen", split: "eval" },
+    length_actual: length,
+    expected: "",
+    output: null,
+    correct: null,
+    score: null,
+    correct_teacher_forced: null,
+    answer_token_accuracy: null,
+    answer_logits: null,
+    decode_ms_per_token: null,
+    bpb: buckets.reduce((sum, b) => sum + b.bpb * b.bytes, 0) / bytes,
+    bpb_buckets: buckets,
+    ...overrides,
+  });
+}
+
+/** Models of the mixed-task run. */
+export const TASK_RUN_MODELS = ["ramba", "transformer"] as const;
+/** Tasks of the mixed-task run: exact match, partial credit, bits per byte. */
+export const TASK_RUN_TASKS = ["lm_bpb", "niah_multivalue", "passkey"] as const;
+/** Lengths of the mixed-task run. */
+export const TASK_RUN_LENGTHS = [4096, 65_536] as const;
+
+/** Bits per byte at a bucket start: ramba keeps improving with context, transformer degrades past 2K. */
+export function taskRunBpb(model: string, start: number): number {
+  const octaves = Math.log2(1 + start / 1024);
+  return model === "ramba" ? 2.5 - 0.1 * octaves : 2.2 + (start >= 2048 ? 0.3 * octaves : 0);
+}
+
+/**
+ * 2 models × reference/f32 × 3 tasks × 2 lengths × 4 samples (two per depth). passkey is exact match;
+ * niah_multivalue names 4 − sample (ramba) or 3 − sample (transformer) of its 4 values, at 64K one fewer
+ * (never below 0), so partial scores differ from exact match; lm_bpb has buckets by
+ * {@link taskRunBpb}, and the transformer runs out of memory at 64K.
+ */
+export function syntheticTaskRun(): { info: RunInfo; rows: ResultRow[] } {
+  const values = ["1111111", "2222222", "3333333", "4444444"];
+  const rows: ResultRow[] = [];
+  TASK_RUN_MODELS.forEach((model, m) => {
+    TASK_RUN_LENGTHS.forEach((length, l) => {
+      for (let sample = 0; sample < 4; sample++) {
+        const depth = SYNTHETIC_DEPTHS[sample % 2];
+        const base = {
+          model,
+          architecture: model,
+          length_requested: length,
+          length_actual: length,
+          depth,
+          sample,
+        };
+        rows.push(makeRow({ ...base, task: "passkey", correct: sample < 3 - m - l }));
+        const named = Math.max(0, 4 - sample - m - l);
+        rows.push(makeRow({
+          ...base,
+          task: "niah_multivalue",
+          expected: values.join(", "),
+          output: values.slice(0, named).join(", "),
+          correct: named === 4,
+          score: named / 4,
+          needle_depths: [0.1, 0.35, 0.6, 0.85],
+        }));
+        if (model === "transformer" && length === 65_536) {
+          rows.push(
+            makeFailedRow("oom", "Out of memory: KV cache", { ...base, task: "lm_bpb", length_actual: null }),
+          );
+        } else {
+          rows.push(makeBpbRow({ ...base }, (start) => taskRunBpb(model, start)));
+        }
+      }
+    });
+  });
+  const info = makeRunInfo({
+    config: { models: [...TASK_RUN_MODELS], tasks: [...TASK_RUN_TASKS], lengths: [...TASK_RUN_LENGTHS] },
   });
   return { info, rows };
 }

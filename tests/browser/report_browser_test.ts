@@ -3,18 +3,25 @@
  * request leaves file://, no console or page errors, each section's charts exist — every line chart
  * with one non-empty dataset per model × backend × dtype, one heatmap per model × backend × dtype —
  * and have drawn pixels in their plot areas, status cells of the heatmaps are drawn in their status
- * colour with their message on hover, and a hostile model output stays text.
+ * colour with their message on hover, and a hostile model output stays text. A mixed-task run draws
+ * the mean-score chart (partial credit) and bits per byte by position (lm_bpb), and leaves lm_bpb out
+ * of the heatmaps and of the charts it has no value for.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import type { ResultRow, RunInfo } from "../../runner/result.ts";
 import { STATUS_COLORS } from "../../reports/html_findings.ts";
 import {
   HOSTILE,
   SYNTHETIC_MODELS,
   SYNTHETIC_VARIANTS,
   syntheticRun,
+  syntheticTaskRun,
+  TASK_RUN_MODELS,
+  TASK_RUN_TASKS,
 } from "../../reports/testdata/synthetic.ts";
 import { renderReport } from "../../reports/render.ts";
 
@@ -91,55 +98,111 @@ interface CellProbe {
   pageY: number;
 }
 
+/** What {@link withReportPage} hands its check: the page, and the probes taken once it loaded. */
+interface Opened {
+  page: Page;
+  charts: ChartProbe[];
+}
+
+/**
+ * Renders `run` into a temporary folder, opens its index.html from file:// in headless Chromium with
+ * every other request blocked, runs `check`, saves a full-page screenshot, and asserts that nothing
+ * left file://, that the page logged no error and opened no dialog.
+ */
+async function withReportPage(
+  run: { info: RunInfo; rows: ResultRow[] },
+  check: (opened: Opened) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "report_browser_" });
+  await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify(run.info));
+  await Deno.writeTextFile(`${dir}/results.jsonl`, run.rows.map((r) => JSON.stringify(r) + "\n").join(""));
+  await renderReport(dir);
+  const htmlPath = `${dir}/index.html`;
+  console.log(`index.html: ${htmlPath} (${(await Deno.stat(htmlPath)).size} bytes)`);
+
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const blocked: string[] = [];
+    const errors: string[] = [];
+    const dialogs: string[] = [];
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file://")) return route.continue();
+      blocked.push(url);
+      return route.abort();
+    });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => errors.push(`page: ${e.message}`));
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      d.dismiss();
+    });
+
+    await page.goto(new URL(`file://${htmlPath}`).href, { waitUntil: "load" });
+    const charts = await page.evaluate(probeCharts);
+    for (const c of charts) {
+      console.log(`${c.section}/${c.id}: ${c.labels.length} datasets, ${c.drawnPixels} opaque plot pixels`);
+    }
+    await check({ page, charts });
+    const shot = `${await Deno.makeTempDir({ prefix: "report_shot_" })}/report.png`;
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+    assert.deepEqual(blocked, [], "requests outside file://");
+    assert.deepEqual(errors, [], "console and page errors");
+    assert.deepEqual(dialogs, [], "dialogs opened by the page");
+  } finally {
+    await browser.close();
+  }
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** Moves the mouse to `cell` and waits for the tooltip of the heatmap labelled `label`. */
+async function hoverCell(page: Page, cell: CellProbe, label: string): Promise<string[]> {
+  await page.mouse.move(cell.pageX, cell.pageY);
+  let hover: string[] = [];
+  // Chart.js handles the move on the next animation frame.
+  for (let i = 0; i < 40 && hover.length === 0; i++) {
+    await page.waitForTimeout(25);
+    hover = await page.evaluate(tooltipLines, label);
+  }
+  return hover;
+}
+
+/** Each section holds its charts and no other canvas; each chart exists, has drawn every dataset. */
+function assertCharts(charts: ChartProbe[], sections: Record<string, string[]>): void {
+  const bySection: Record<string, string[]> = {};
+  for (const c of charts) (bySection[c.section] ??= []).push(c.id);
+  assert.deepEqual(bySection, sections, "charts by section");
+  for (const chart of charts) {
+    assert.ok(chart.exists, `${chart.id}: no Chart instance`);
+    assert.ok(chart.nonEmpty.every((v) => v), `${chart.id}: a dataset has no drawn point`);
+    assert.ok(
+      chart.drawnPixels > 500,
+      `${chart.id}: only ${chart.drawnPixels} drawn pixels in the plot area`,
+    );
+    if (chart.section === "heatmaps") assert.equal(chart.labels.length, 1, `${chart.id}: one dataset`);
+  }
+}
+
 Deno.test({
   name: "report opens from file:// offline and draws every chart",
   ignore: chromiumMissing,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "report_browser_" });
-    const { info, rows } = syntheticRun();
-    await Deno.writeTextFile(`${dir}/run.json`, JSON.stringify(info));
-    await Deno.writeTextFile(`${dir}/results.jsonl`, rows.map((r) => JSON.stringify(r) + "\n").join(""));
-    await renderReport(dir);
-    const htmlPath = `${dir}/index.html`;
-    console.log(`index.html: ${htmlPath} (${(await Deno.stat(htmlPath)).size} bytes)`);
-
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const blocked: string[] = [];
-      const errors: string[] = [];
-      const dialogs: string[] = [];
-      await page.route("**/*", (route) => {
-        const url = route.request().url();
-        if (url.startsWith("file://")) return route.continue();
-        blocked.push(url);
-        return route.abort();
-      });
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(`console: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => errors.push(`page: ${e.message}`));
-      page.on("dialog", (d) => {
-        dialogs.push(d.message());
-        d.dismiss();
-      });
-
-      await page.goto(new URL(`file://${htmlPath}`).href, { waitUntil: "load" });
-      const charts = await page.evaluate(probeCharts);
-      for (const c of charts) {
-        console.log(`${c.section}/${c.id}: ${c.labels.length} datasets, ${c.drawnPixels} opaque plot pixels`);
-      }
+    await withReportPage(syntheticRun(), async ({ page, charts }) => {
       // Status cells: transformer runs out of memory at 16M; swa-hsa on webgpu is unsupported there.
       const unsupported = await page.evaluate(probeCell, {
         label: "swa-hsa · webgpu · f16",
@@ -147,16 +210,7 @@ Deno.test({
       });
       // Probed last, so that its canvas is the one scrolled into view when the mouse moves.
       const oom = await page.evaluate(probeCell, { label: "transformer · reference · f32", state: "oom" });
-      await page.mouse.move(oom.pageX, oom.pageY);
-      let hover: string[] = [];
-      // Chart.js handles the move on the next animation frame.
-      for (let i = 0; i < 40 && hover.length === 0; i++) {
-        await page.waitForTimeout(25);
-        hover = await page.evaluate(tooltipLines, "transformer · reference · f32");
-      }
-      const shot = `${await Deno.makeTempDir({ prefix: "report_shot_" })}/report.png`;
-      await page.screenshot({ path: shot, fullPage: true });
-      console.log(`screenshot: ${shot}`);
+      const hover = await hoverCell(page, oom, "transformer · reference · f32");
       const hostileAsText = await page.evaluate((text) => {
         const { document } = globalThis as unknown as PageGlobals;
         return {
@@ -165,29 +219,13 @@ Deno.test({
         };
       }, HOSTILE);
 
-      assert.deepEqual(blocked, [], "requests outside file://");
-      assert.deepEqual(errors, [], "console and page errors");
-      assert.deepEqual(dialogs, [], "dialogs opened by the page");
       assert.deepEqual(hostileAsText, { images: 0, found: true }, "hostile output shown as text, no <img>");
       const expected = SYNTHETIC_MODELS.flatMap((m) =>
         SYNTHETIC_VARIANTS.map((v) => `${m} · ${v.backend} · ${v.dtype}`)
       ).sort();
-      // Each section holds its charts, and no other canvas exists.
-      const bySection: Record<string, string[]> = {};
-      for (const c of charts) (bySection[c.section] ??= []).push(c.id);
-      assert.deepEqual(bySection, SECTION_CHARTS, "charts by section");
-      for (const chart of charts) {
-        assert.ok(chart.exists, `${chart.id}: no Chart instance`);
-        assert.ok(chart.nonEmpty.every((v) => v), `${chart.id}: a dataset has no drawn point`);
-        assert.ok(
-          chart.drawnPixels > 500,
-          `${chart.id}: only ${chart.drawnPixels} drawn pixels in the plot area`,
-        );
-        if (chart.section !== "heatmaps") {
-          assert.deepEqual([...chart.labels].sort(), expected, `${chart.id}: dataset labels`);
-        } else {
-          assert.equal(chart.labels.length, 1, `${chart.id}: one dataset`);
-        }
+      assertCharts(charts, SECTION_CHARTS);
+      for (const chart of charts.filter((c) => c.section !== "heatmaps")) {
+        assert.deepEqual([...chart.labels].sort(), expected, `${chart.id}: dataset labels`);
       }
       const heatmapLabels = charts.filter((c) => c.section === "heatmaps").flatMap((c) => c.labels).sort();
       assert.deepEqual(heatmapLabels, expected, "one heatmap per model × backend × dtype");
@@ -198,10 +236,39 @@ Deno.test({
         hover.some((line) => line.startsWith("oom: Out of memory: KV cache needs")),
         `hover shows the oom message: ${JSON.stringify(hover)}`,
       );
-    } finally {
-      await browser.close();
-    }
-    await Deno.remove(dir, { recursive: true });
+    });
+  },
+});
+
+Deno.test({
+  name: "report of a mixed-task run draws the mean-score chart and bits per byte by position",
+  ignore: chromiumMissing,
+  async fn() {
+    await withReportPage(syntheticTaskRun(), async ({ page, charts }) => {
+      // ramba's niah_multivalue at 4K, depth 0.25: samples 0 and 2 name 4 and 2 of 4 values.
+      const label = "ramba · reference · f32 · niah_multivalue";
+      const hover = await hoverCell(page, await page.evaluate(probeCell, { label, state: "ok" }), label);
+
+      assertCharts(charts, {
+        heatmaps: Array.from({ length: 4 }, (_, i) => `heatmap-${i}`), // none for lm_bpb
+        accuracy: ["chart-accuracy", "chart-score"],
+        bpb: ["chart-bpb"],
+        prefill: ["chart-prefill"],
+        decode: ["chart-decode"],
+        memory: ["chart-memory-device", "chart-memory-host"],
+      });
+      const variants = (tasks: readonly string[]) =>
+        TASK_RUN_MODELS.flatMap((m) => tasks.map((t) => `${m} · reference · f32 · ${t}`)).sort();
+      const labels = (id: string) => [...charts.find((c) => c.id === id)!.labels].sort();
+      // lm_bpb has no accuracy and no decode time: left out of those charts, not drawn as 0%.
+      assert.deepEqual(labels("chart-accuracy"), variants(["niah_multivalue", "passkey"]));
+      assert.deepEqual(labels("chart-decode"), variants(["niah_multivalue", "passkey"]));
+      assert.deepEqual(labels("chart-score"), variants(["niah_multivalue"]));
+      assert.deepEqual(labels("chart-bpb"), variants(["lm_bpb"]));
+      assert.deepEqual(labels("chart-prefill"), variants(TASK_RUN_TASKS));
+      assert.ok(hover.includes("greedy 50.0% (1/2)"), `hover: ${JSON.stringify(hover)}`);
+      assert.ok(hover.includes("mean score 0.75"), `hover shows the mean score: ${JSON.stringify(hover)}`);
+    });
   },
 });
 
