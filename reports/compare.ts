@@ -1,6 +1,7 @@
 /**
  * Comparison of two runs (BASE and CURRENT): per (model, backend, dtype, task, length) cell that both
- * ran, the change of greedy accuracy, median prefill and decode time, and peak device and host memory,
+ * ran, the change of greedy accuracy, bits per byte (lm_bpb), median prefill and decode time, and peak
+ * device and host memory,
  * each judged against a threshold. Runs of different schema or task generator versions are refused:
  * their prompts or fields differ, so no number of one means the same in the other.
  *
@@ -15,21 +16,24 @@ import { formatLength, statusTally } from "./format.ts";
 export interface CompareThresholds {
   /** Greedy accuracy may drop by at most this many percentage points. */
   accuracyDropPoints: number;
+  /** Bits per byte (likelihood-scored tasks) may rise by at most this much. */
+  bpbRiseBits: number;
   /** Median prefill time per token and decode ms/token may rise by at most this many percent. */
   timeRisePercent: number;
   /** Peak device and host memory may rise by at most this many percent. */
   memoryRisePercent: number;
 }
 
-/** The defaults: 5 points of accuracy, 10% of time, 10% of memory. */
+/** The defaults: 5 points of accuracy, 0.05 bits per byte, 10% of time, 10% of memory. */
 export const DEFAULT_THRESHOLDS: CompareThresholds = {
   accuracyDropPoints: 5,
+  bpbRiseBits: 0.05,
   timeRisePercent: 10,
   memoryRisePercent: 10,
 };
 
 /** What is compared, in display order. */
-export const METRICS = ["accuracy", "prefill", "decode", "peak_device", "peak_host"] as const;
+export const METRICS = ["accuracy", "bpb", "prefill", "decode", "peak_device", "peak_host"] as const;
 /** One compared quantity. */
 export type Metric = typeof METRICS[number];
 
@@ -37,13 +41,14 @@ export type Metric = typeof METRICS[number];
 export interface MetricChange {
   metric: Metric;
   /**
-   * The value in each run: greedy rate (accuracy), median prefill tokens/s (prefill), median decode
+   * The value in each run: greedy rate (accuracy), bits per byte (bpb), median prefill tokens/s (prefill), median decode
    * ms/token (decode), largest peak bytes (peak_device, peak_host). Null when the run has none.
    */
   base: number | null;
   current: number | null;
   /**
-   * accuracy: current − base in points (negative is a drop); otherwise the relative rise of the cost
+   * accuracy: current − base in points (negative is a drop); bpb: current − base in bits per byte; otherwise
+   * the relative rise of the cost
    * (prefill: of time per token, base/current − 1; others: current/base − 1). Null when either is null.
    */
   change: number | null;
@@ -120,7 +125,14 @@ function compareCell(b: Group, c: Group, t: CompareThresholds): CellComparison {
     accuracy.regression = true;
     accuracy.note = `no scored row now${c.n_ok < c.n ? `: ${statusTally(c.status_counts)}` : ""}`;
   }
-  // 2. Costs as relative rises; prefill is compared as time per token, the inverse of tokens/s.
+  // 2. Bits per byte (lm_bpb cells) as an absolute rise; a cell that had a value and now has none regressed.
+  const bpb: MetricChange = change("bpb", b.bpb.bpb, c.bpb.bpb, (x, y) => y - x);
+  bpb.regression = bpb.change !== null && bpb.change > t.bpbRiseBits;
+  if (b.bpb.bpb !== null && c.bpb.bpb === null) {
+    bpb.regression = true;
+    bpb.note = `no scored row now${c.n_ok < c.n ? `: ${statusTally(c.status_counts)}` : ""}`;
+  }
+  // 3. Costs as relative rises; prefill is compared as time per token, the inverse of tokens/s.
   const costs = [
     change("prefill", b.prefill_tokens_per_s_median, c.prefill_tokens_per_s_median, (x, y) => x / y - 1),
     change("decode", b.decode_ms_per_token_median, c.decode_ms_per_token_median, (x, y) => y / x - 1),
@@ -139,7 +151,7 @@ function compareCell(b: Group, c: Group, t: CompareThresholds): CellComparison {
     length: c.length,
     n_base: b.greedy.n,
     n_current: c.greedy.n,
-    changes: [accuracy, ...costs],
+    changes: [accuracy, bpb, ...costs],
   };
 }
 
@@ -149,7 +161,8 @@ function change(
   current: number | null,
   delta: (base: number, current: number) => number,
 ): MetricChange {
-  const usable = base !== null && current !== null && (metric === "accuracy" || (base > 0 && current > 0));
+  const usable = base !== null && current !== null &&
+    (metric === "accuracy" || metric === "bpb" || (base > 0 && current > 0));
   return { metric, base, current, change: usable ? delta(base, current) : null, regression: false, note: "" };
 }
 

@@ -24,6 +24,7 @@ compare.md into CURRENT (or --out DIR).
 
 Flags:
   --accuracy-drop POINTS   fail when accuracy drops by more than this      [${DEFAULT_THRESHOLDS.accuracyDropPoints}]
+  --bpb-rise BITS          fail when bits per byte rise by more than this  [${DEFAULT_THRESHOLDS.bpbRiseBits}]
   --time-rise PERCENT      fail when a median time rises by more than this [${DEFAULT_THRESHOLDS.timeRisePercent}]
   --memory-rise PERCENT    fail when a peak memory rises by more than this [${DEFAULT_THRESHOLDS.memoryRisePercent}]
   --out DIR                write the two files into DIR instead of CURRENT
@@ -51,6 +52,7 @@ export async function compareMain(
       args,
       options: {
         "accuracy-drop": { type: "string" },
+        "bpb-rise": { type: "string" },
         "time-rise": { type: "string" },
         "memory-rise": { type: "string" },
         out: { type: "string" },
@@ -79,6 +81,7 @@ export async function compareMain(
         "--accuracy-drop",
         DEFAULT_THRESHOLDS.accuracyDropPoints,
       ),
+      bpbRiseBits: threshold(values["bpb-rise"], "--bpb-rise", DEFAULT_THRESHOLDS.bpbRiseBits),
       timeRisePercent: threshold(values["time-rise"], "--time-rise", DEFAULT_THRESHOLDS.timeRisePercent),
       memoryRisePercent: threshold(
         values["memory-rise"],

@@ -21,6 +21,7 @@ export interface ComparedRun {
 /** Column titles of the metrics. */
 export const METRIC_TITLES: Record<Metric, string> = {
   accuracy: "greedy accuracy",
+  bpb: "bits per byte",
   prefill: "prefill tok/s",
   decode: "decode ms/tok",
   peak_device: "peak device",
@@ -43,6 +44,8 @@ export function formatChange(m: MetricChange): string {
       ? "–"
       : m.metric === "accuracy"
       ? v.toFixed(2)
+      : m.metric === "bpb"
+      ? v.toFixed(3)
       : m.metric === "peak_device" || m.metric === "peak_host"
       ? formatBytes(v)
       : formatCompact(v);
@@ -51,6 +54,8 @@ export function formatChange(m: MetricChange): string {
   if (m.change !== null) {
     delta = m.metric === "accuracy"
       ? ` (${sign(m.change)}${Math.abs(m.change).toFixed(1)} pts)`
+      : m.metric === "bpb"
+      ? ` (${sign(m.change)}${Math.abs(m.change).toFixed(3)} bits)`
       : ` (${m.metric === "prefill" ? "time " : ""}${sign(m.change)}${
         (Math.abs(m.change) * 100).toFixed(1)
       }%)`;
@@ -59,9 +64,10 @@ export function formatChange(m: MetricChange): string {
   return `${value(m.base)} → ${value(m.current)}${delta}${note}`;
 }
 
-/** The thresholds in words: "accuracy −5 points, time +10%, memory +10%". */
+/** The thresholds in words: "accuracy −5 points, bits per byte +0.05, time +10%, memory +10%". */
 export function formatThresholds(t: CompareThresholds): string {
-  return `accuracy −${t.accuracyDropPoints} points, time +${t.timeRisePercent}%, memory +${t.memoryRisePercent}%`;
+  return `accuracy −${t.accuracyDropPoints} points, bits per byte +${t.bpbRiseBits}, time +${t.timeRisePercent}%, ` +
+    `memory +${t.memoryRisePercent}%`;
 }
 
 /** "model · backend · dtype · task · length" of a cell. */

@@ -8,7 +8,14 @@ import { compareRuns, DEFAULT_THRESHOLDS, incompatibility } from "./compare.ts";
 import { compareMain, EXIT } from "./compare_cli.ts";
 import { renderCompareHtml } from "./compare_html.ts";
 import { formatChange, renderCompareMarkdown } from "./compare_markdown.ts";
-import { HOSTILE, makeFailedRow, makeRow, makeRunInfo, syntheticRun } from "./testdata/synthetic.ts";
+import {
+  HOSTILE,
+  makeBpbRow,
+  makeFailedRow,
+  makeRow,
+  makeRunInfo,
+  syntheticRun,
+} from "./testdata/synthetic.ts";
 
 const RAMBA_4K = (r: ResultRow) =>
   r.model === "ramba" && r.backend === "reference" && r.length_requested === 4096;
@@ -52,7 +59,8 @@ Deno.test("compareRuns flags an injected 20% latency regression in prefill and i
   // Every prefill 20% slower: tokens/s ÷ 1.2.
   const prefill = edited(RAMBA_4K, (r) => ({ prefill_tokens_per_s: r.prefill_tokens_per_s! / 1.2 }));
   assert.deepEqual(regressed(prefill), ["ramba/reference/4096/prefill"]);
-  const change = compareRuns(syntheticRun().rows, prefill).cells.find((c) => c.model === "ramba")!.changes[1];
+  const change = compareRuns(syntheticRun().rows, prefill).cells.find((c) => c.model === "ramba")!.changes
+    .find((m) => m.metric === "prefill")!;
   assert.ok(Math.abs(change.change! - 0.2) < 1e-9, `time rise ${change.change}`);
   assert.match(formatChange(change), /\(time \+20\.0%\)$/);
   // Decode 20% slower.
@@ -96,6 +104,27 @@ Deno.test("compareRuns: a cell that now fails entirely loses its accuracy; unmat
   assert.deepEqual(c.only_current, ["ramba · reference · f32 · passkey · 16K"]);
 });
 
+Deno.test("compareRuns flags bits per byte rising beyond its threshold, and an lm_bpb cell that now fails", () => {
+  const base = [
+    makeBpbRow({ model: "ramba", sample: 0 }, () => 2.0),
+    makeBpbRow({ model: "ramba", sample: 1 }, () => 2.0),
+  ];
+  const worse = base.map((r) => makeBpbRow({ model: "ramba", sample: r.sample }, () => 2.1));
+  const cell = compareRuns(base, worse).cells[0];
+  const bpb = cell.changes.find((m) => m.metric === "bpb")!;
+  assert.ok(Math.abs(bpb.change! - 0.1) < 1e-12);
+  assert.ok(bpb.regression);
+  assert.equal(formatChange(bpb), "2.000 → 2.100 (+0.100 bits)");
+  assert.equal(compareRuns(base, worse, { ...DEFAULT_THRESHOLDS, bpbRiseBits: 0.2 }).regressions, 0);
+  assert.equal(compareRuns(worse, base).regressions, 0); // lower bits per byte is better
+  const failed = base.map((r) =>
+    makeFailedRow("oom", "Out of memory", { model: "ramba", task: "lm_bpb", sample: r.sample })
+  );
+  const gone = compareRuns(base, failed).cells[0].changes.find((m) => m.metric === "bpb")!;
+  assert.ok(gone.regression);
+  assert.match(gone.note, /no scored row now: 2 oom/);
+});
+
 Deno.test("incompatibility names different schema and generator versions", () => {
   const info = makeRunInfo();
   assert.equal(incompatibility({ info, rows: [makeRow()] }, { info, rows: [makeRow()] }), null);
@@ -135,7 +164,7 @@ Deno.test("compare printers show the verdict and escape hostile names", () => {
   const md = renderCompareMarkdown(c, ...runs);
   assert.match(
     md,
-    /^\*\*FAIL\*\*: 1 regression over 1 cells \(thresholds: accuracy −5 points, time \+10%, memory \+10%\)\.$/m,
+    /^\*\*FAIL\*\*: 1 regression over 1 cells \(thresholds: accuracy −5 points, bits per byte \+0\.05, time \+10%, memory \+10%\)\.$/m,
   );
   assert.match(md, /⚠ 1\.00 → 0\.50 \(−50\.0 pts\)/);
   assert.match(
