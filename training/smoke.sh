@@ -2,11 +2,13 @@
 # A quick check of the recipe on a GPU machine (a few minutes): per-stage step time and peak memory of
 # every model, a short real training run of each (SHORT seconds), golden vectors from those checkpoints,
 # and the bf16-autocast GPU forward against the float64 CPU forward on the same weights.
-# Usage: training/smoke.sh OUTDIR [SHORT]   (checkpoints land in OUTDIR/ckpt, logs in OUTDIR/smoke.tgz)
+# Usage: training/smoke.sh OUTDIR [SHORT [TRAIN_FLAGS...]]   (checkpoints land in OUTDIR/ckpt, logs in
+# OUTDIR/smoke.tgz; TRAIN_FLAGS go to every train.py, e.g. `training/smoke.sh /tmp/s 60 --mixture`)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUTDIR=${1:?usage: training/smoke.sh OUTDIR [SHORT]}
+OUTDIR=${1:?usage: training/smoke.sh OUTDIR [SHORT [TRAIN_FLAGS...]]}
 SHORT=${2:-60}
+TRAIN_FLAGS=("${@:3}")
 MODELS=(ramba-tiny transformer-tiny mamba2-tiny swa-hsa-tiny)
 W=$(mktemp -d)
 mkdir -p "$OUTDIR/ckpt"
@@ -18,9 +20,10 @@ for i in "${!MODELS[@]}"; do
   m=${MODELS[$i]}
   (
     export CUDA_VISIBLE_DEVICES=$((i % NGPU))
-    python3 training/train.py --model "$m" --smoke --out-dir "$W/s-$m" --log "$W/$m-smoke.json" >"$W/$m-smoke.out" 2>&1
+    python3 training/train.py --model "$m" --smoke --out-dir "$W/s-$m" --log "$W/$m-smoke.json" "${TRAIN_FLAGS[@]}" \
+      >"$W/$m-smoke.out" 2>&1
     python3 training/train.py --model "$m" --time-budget "$SHORT" --set heldout_samples=16 \
-      --log "$W/$m-short.json" >"$W/$m-short.out" 2>&1
+      --log "$W/$m-short.json" "${TRAIN_FLAGS[@]}" >"$W/$m-short.out" 2>&1
   ) &
   if [ $(((i + 1) % NGPU)) -eq 0 ]; then wait; fi
 done

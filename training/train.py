@@ -1,23 +1,25 @@
-"""Trains one shipped model on byte-level passkey (+ multi-key) retrieval and exports its checkpoint.
+"""Trains one shipped model on byte-level passkey (+ multi-key) retrieval or the task mixture; exports it.
 
-Usage: python3 training/train.py --model NAME [--time-budget S] [--seed N] [--smoke]
+Usage: python3 training/train.py --model NAME [--mixture] [--time-budget S] [--seed N] [--smoke]
 
 Recipe (../shared/design/training-notes.md, made stable to the end):
 1. Length curriculum (default 512 → 1024 → 2048 → 4096) at a fixed number of tokens per step; move on when
-   the exact match of the passkey items' answers — key digits and the stop byte, i.e. what greedy decoding
-   needs — over the last 25 batches (scored before their update) reaches 0.9, or when a stage has used its
-   share of the time budget.
+   the exact match of the passkey items' answers (with the mixture: of every retrieval item's answer) — the
+   answer bytes and the stop byte, i.e. what greedy decoding needs — over the last 25 batches (scored before
+   their update) reaches 0.9, or when a stage has used its share of the time budget.
 2. Loss: mean next-byte cross-entropy over all positions + answer_weight × the mean over the answer bytes
-   (key digits and the stop byte).
+   (e.g. key digits, and the stop byte).
 3. RAMba only: the Mamba state (conv and SSM) restarts every `mamba_reset` tokens during training, so that
    answers must come through HSA. Inference never resets.
 4. AdamW (0.9, 0.95), weight decay 0.1 on matrices, clip 1.0, bf16 autocast, lr warm-up then constant; once
    the last stage holds ≥ 0.99 (after a minimum number of steps there) — or when the budget is nearly spent —
    the lr decays linearly to 5% and training stops.
 5. Export models/NAME/model.safetensors in bf16 and training/logs/NAME.json (loss curve, stage times, checks).
-Data: the harness's own passkey generator (training/data.py) on the `train` split only; evaluation samples
-(split `eval`) can never appear, since a key's split is a function of the key itself (datasets/PRNG.md).
-Settings come from the config's "_training" object (ignored by the harness), then the flags.
+Data: the harness's own passkey generator (training/data.py) on the `train` split only, plus a fraction of
+training-only multi-key samples; with `mixture` (--mixture), the weighted task mixture of training/mixture.py
+instead (the suite's tasks on the `train` split, Austen training part only, plus language-model windows).
+Evaluation samples (split `eval`) can never appear, since a secret's split is a function of the secret itself
+(datasets/PRNG.md). Settings come from the config's "_training" object (ignored by the harness), then the flags.
 """
 
 import argparse
@@ -25,6 +27,7 @@ import contextlib
 import json
 import math
 import os
+import shlex
 import sys
 import time
 
@@ -34,6 +37,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mixture  # noqa: E402
 from data import Rng, multikey_sample, passkey_sample, seed_from  # noqa: E402
 from model import LongContextLM, export_state, load_config, save_safetensors  # noqa: E402
 
@@ -57,6 +61,7 @@ DEFAULTS = {
     "time_budget_s": 360,
     "stage_time_share": [0.15, 0.15, 0.2],
     "multikey_fraction": 0.125,
+    "mixture": None,  # null: passkey + multi-key; true: mixture.WEIGHTS; {task: weight}: those weights
     "align_jitter": 255,
     "em_with_stop": True,
     "seed": 1,
@@ -66,24 +71,42 @@ DEFAULTS = {
 
 
 class Batches:
-    """Training batches from the train split: passkey samples of the harness's generator plus a fraction of
-    multi-key samples, as rows of `length` input tokens with targets shifted by one.
+    """Training batches from the train split, as rows of `length` input tokens with targets shifted by one:
+    passkey samples of the harness's generator plus a fraction of multi-key samples, or with `weights` draws
+    of the task mixture (training/mixture.py).
 
-    Each row is prompt + key + "." + r + 1 pad bytes (targets ignored), r uniform in [0, jitter]: the answer
-    ends anywhere relative to chunk (64) and Mamba-reset (256) boundaries, as in evaluation, where a prompt of
-    exactly L tokens puts the answer right after a boundary. jitter = 0 is the earlier layout: no pad, the
-    stop byte is the row's last target. `exact=True` builds the evaluation layout instead:
-    prompts of exactly `length` tokens and rows of length + 8 tokens.
+    Each row is prompt + answer + stop byte + r + 1 pad bytes (targets ignored), r uniform in [0, jitter]: the
+    answer ends anywhere relative to chunk (64) and Mamba-reset (256) boundaries, as in evaluation, where a
+    prompt of exactly L tokens puts the answer right after a boundary. jitter = 0 is the earlier layout: no
+    pad, the stop byte is the row's last target. A mixture row leaves room for its task's longest answer, so
+    a shorter answer adds to the pad; a language-model row has no answer. `exact=True` builds the evaluation
+    layout instead: prompts of exactly `length` tokens and rows with room for the longest answer after them.
+    `tasks` names the task ids that `make` returns.
     """
 
-    def __init__(self, seed, multikey_fraction, jitter=0):
-        self.seed, self.frac, self.jitter, self.count = seed, multikey_fraction, jitter, 0
+    def __init__(self, seed, multikey_fraction, jitter=0, weights=None):
+        self.seed, self.frac, self.jitter, self.weights, self.count = seed, multikey_fraction, jitter, weights, 0
         self.rng = Rng(seed_from(["train-stream", seed]))
+        self.tasks = [t for t in mixture.TASKS if weights.get(t, 0) > 0] if weights else ["passkey", "multikey"]
+        # The longest answer with its stop byte (multi-key keys are passkey keys).
+        self.room = max(mixture.ANSWER_ROOM[t] for t in self.tasks) if weights else mixture.ANSWER_ROOM["passkey"]
 
     def make(self, batch, length, exact=False):
-        rows, ans, widths, pads, is_pk = [], [], [], [], []
+        total = length + self.room + 1 if exact else length + 1
+        bodies, starts, widths, tasks = zip(*(self._mixture_rows if self.weights else self._passkey_rows)(
+            batch, length, exact))
+        data = torch.frombuffer(bytearray(b"".join(b + b"\n" * (total - len(b)) for b in bodies)),
+                                dtype=torch.uint8).view(batch, total).long()
+        x, y = data[:, :-1], data[:, 1:].clone()
+        for i, body in enumerate(bodies):
+            if len(body) < total:
+                y[i, len(body) - total:] = -100  # targets after the stop byte are not part of the sample
+        return x, y, torch.tensor(starts), torch.tensor(widths), torch.tensor(tasks)
+
+    def _passkey_rows(self, batch, length, exact):
+        """(prompt + key + ".", target index of the first key byte, key digits, task id) per row."""
+        rows = []
         n_mk = int(round(batch * self.frac))
-        total = length + 9 if exact else length + 1
         for i in range(batch):
             multikey = i >= batch - n_mk
             n_keys = 2 + self.rng.uniform_int(0, 1 if length <= 512 else 2)
@@ -98,27 +121,28 @@ class Batches:
                      else passkey_sample(n, depth, self.seed, self.count, "train"))
                 if len(s["answer"]) == width:
                     break
-            body = s["prompt"] + s["answer"] + b"."
-            pad = total - len(body)
-            rows.append(body + b"\n" * pad)
-            ans.append(len(s["prompt"]) - 1)  # target index of the first answer byte
-            widths.append(width)
-            pads.append(pad)
-            is_pk.append(not multikey)
-        data = torch.frombuffer(bytearray(b"".join(rows)), dtype=torch.uint8).view(batch, total).long()
-        x, y = data[:, :-1], data[:, 1:].clone()
-        for i, pad in enumerate(pads):
-            if pad:
-                y[i, -pad:] = -100  # targets after the stop byte are not part of the sample
-        return x, y, torch.tensor(ans), torch.tensor(widths), torch.tensor(is_pk)
+            rows.append((s["prompt"] + s["answer"] + b".", len(s["prompt"]) - 1, width, int(multikey)))
+        return rows
+
+    def _mixture_rows(self, batch, length, exact):
+        """(prompt + answer with its stop byte, target index of the first answer byte, answer bytes without
+        the stop byte, task id) per row."""
+        rows = []
+        for _ in range(batch):
+            pad = self.rng.uniform_int(0, min(self.jitter, length // 4)) + 1 if self.jitter and not exact else 0
+            self.count += 1
+            n = length if exact else length + 1 - pad
+            prompt, answer, task = mixture.draw(n, self.seed, self.count, self.weights, fit_answer=not exact)
+            rows.append((prompt + answer, len(prompt) - 1, max(len(answer) - 1, 0), self.tasks.index(task)))
+        return rows
 
 
 def answer_masks(targets, start, width):
-    """(B, T) masks: key digits, and key digits + stop byte."""
+    """(B, T) masks: answer bytes, and answer bytes + stop byte (both empty in rows without an answer)."""
     pos = torch.arange(targets.shape[1], device=targets.device)[None]
     s, w = start[:, None], width[:, None]
     key = (pos >= s) & (pos < s + w)
-    return key, key | (pos == s + w)
+    return key, key | ((pos == s + w) & (w > 0))
 
 
 def autocast(device):
@@ -131,26 +155,31 @@ def gpu_name():
 
 
 @torch.no_grad()
-def heldout_check(model, lengths, samples, device, seed=1000003):
-    """Teacher-forced exact match of key + stop byte (and of the key digits alone) on held-out train-split
-    samples laid out as in evaluation (prompt of exactly L tokens): a progress check, not the evaluation."""
+def heldout_check(model, lengths, samples, device, weights=None, seed=1000003):
+    """Teacher-forced exact match of answer + stop byte (and of the answer alone) on held-out train-split
+    samples laid out as in evaluation (prompt of exactly L tokens), per task: passkey, or each retrieval task
+    of the mixture that fits L (`samples` each). A progress check, not the evaluation."""
     model.eval()
     out = {}
     for L in lengths:
-        hits, hits_key, n = 0, 0, 0
-        gen = Batches(seed + L, 0.0)
-        bs = max(1, min(8, 16384 // L))
-        while n < samples:
-            x, y, start, width, _ = gen.make(min(bs, samples - n), L, exact=True)
-            x, y, start, width = x.to(device), y.to(device), start.to(device), width.to(device)
-            with autocast(device):
-                logits = model(x)
-            key, ans = answer_masks(y, start, width)
-            hit = logits.argmax(-1) == y
-            hits += int((hit | ~ans).all(-1).sum())
-            hits_key += int((hit | ~key).all(-1).sum())
-            n += x.shape[0]
-        out[str(L)] = {"key_and_stop": hits / n, "key_digits": hits_key / n}
+        tasks = ([t for t in mixture.TASKS if t != "lm" and weights.get(t, 0) > 0 and mixture.MIN_LENGTH[t] <= L]
+                 if weights else ["passkey"])
+        out[str(L)] = {}
+        for task in tasks:
+            hits, hits_answer, n = 0, 0, 0
+            gen = Batches(seed + L, 0.0, weights={task: 1.0} if weights else None)
+            bs = max(1, min(8, 16384 // L))
+            while n < samples:
+                x, y, start, width, _ = gen.make(min(bs, samples - n), L, exact=True)
+                x, y, start, width = x.to(device), y.to(device), start.to(device), width.to(device)
+                with autocast(device):
+                    logits = model(x)
+                answer, with_stop = answer_masks(y, start, width)
+                hit = logits.argmax(-1) == y
+                hits += int((hit | ~with_stop).all(-1).sum())
+                hits_answer += int((hit | ~answer).all(-1).sum())
+                n += x.shape[0]
+            out[str(L)][task] = {"with_stop": hits / n, "answer_only": hits_answer / n}
     model.train()
     return out
 
@@ -162,6 +191,9 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--out-dir", default=None, help="where model.safetensors goes (default models/NAME)")
     ap.add_argument("--log", default=None, help="JSON log path (default training/logs/NAME.json)")
+    ap.add_argument("--mixture", action="store_true",
+                    help="train on the task mixture (training/mixture.py): the config's _training.mixture weights, "
+                         "else the default ones")
     ap.add_argument("--smoke", action="store_true", help="a few steps per stage, to check memory and speed")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                     help="override a training setting, e.g. --set tokens_per_step=8192")
@@ -180,6 +212,10 @@ def main():
         if k not in DEFAULTS:
             raise SystemExit(f"--set: unknown training setting {k!r}; known: {', '.join(DEFAULTS)}")
         tc[k] = json.loads(v)
+    if args.mixture and not tc["mixture"]:
+        tc["mixture"] = True
+    if tc["mixture"]:
+        tc["mixture"] = mixture.check_weights(mixture.WEIGHTS if tc["mixture"] is True else tc["mixture"])
     out_dir = args.out_dir or mdir
     log_path = args.log or os.path.join(ROOT, "training", "logs", f"{args.model}.json")
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -196,12 +232,16 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": tc["weight_decay"]},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=tc["lr"], betas=tuple(tc["betas"]), **({"fused": True} if device == "cuda" else {}))
-    batches = Batches(tc["seed"], tc["multikey_fraction"], tc["align_jitter"])
+    batches = Batches(tc["seed"], tc["multikey_fraction"], tc["align_jitter"], tc["mixture"])
+    tasks = batches.tasks
+    # The tasks whose exact match moves the curriculum on: passkey, or every retrieval task of the mixture.
+    advance = torch.tensor([t != "lm" if tc["mixture"] else t == "passkey" for t in tasks], device=device).float()
     stages, budget = tc["stages"], tc["time_budget_s"]
     print(f"[{args.model}] {n_params} parameters on {gpu_name()}; torch {torch.__version__}; "
-          f"stages {stages}; budget {budget:.0f} s; reset {tc['mamba_reset']}", flush=True)
+          f"stages {stages}; budget {budget:.0f} s; reset {tc['mamba_reset']}; "
+          f"data {tc['mixture'] or 'passkey + multi-key'}", flush=True)
 
-    history, stage_log, em_hist, mk_hist = [], [], [], []
+    history, stage_log, em_hist = [], [], []
     stage, stage_t0, stage_step0 = 0, time.time(), 0
     decay_from, decay_steps, step, lr_decay0 = None, 0, 0, tc["lr"]
     t_train0 = time.time()
@@ -210,9 +250,9 @@ def main():
     while True:
         L = stages[stage]
         B = max(1, tc["tokens_per_step"] // L)
-        x, y, start, width, is_pk = batches.make(B, L)
+        x, y, start, width, task = batches.make(B, L)
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        start, width, is_pk = start.to(device), width.to(device), is_pk.to(device)
+        start, width, task = start.to(device), width.to(device), task.to(device)
         # Learning rate: warm-up, constant, then linear decay to 5%.
         if decay_from is None:
             lr = tc["lr"] * min(1.0, (step + 1) / tc["warmup_steps"])
@@ -226,21 +266,23 @@ def main():
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1), reduction="none",
                              ignore_index=-100).view_as(y)
         key, ans = answer_masks(y, start, width)
-        ans_loss = (ce * ans).sum() / ans.sum()
+        ans_loss = (ce * ans).sum() / ans.sum().clamp_min(1)  # a batch of language-model rows has no answer
         byte_loss = ce.sum() / (y >= 0).sum()
         loss = byte_loss + tc["answer_weight"] * ans_loss
         hit = logits.argmax(-1) == y
         ok_key = (hit | ~key).all(-1).float()
-        # Key digits and the stop byte (what greedy decoding needs), or the digits alone (the earlier rule).
+        # Answer and the stop byte (what greedy decoding needs), or the answer alone (the earlier rule).
         ok = (hit | ~ans).all(-1).float() if tc["em_with_stop"] else ok_key
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), tc["clip"])
         opt.step()
-        pending.append(torch.stack([loss.detach(), ans_loss.detach(), byte_loss.detach(), gnorm.detach(),
-                                    (ok * is_pk).sum() / is_pk.sum().clamp_min(1),
-                                    (ok * ~is_pk).sum() / (~is_pk).sum().clamp_min(1),
-                                    (ok_key * is_pk).sum() / is_pk.sum().clamp_min(1)]))
+        # Per task: rows, exact matches, exact matches without the stop byte (sums of 0/1: exact in fp32).
+        rows = F.one_hot(task, len(tasks)).float()
+        hits, hits_key, counts = (ok[:, None] * rows).sum(0), (ok_key[:, None] * rows).sum(0), rows.sum(0)
+        pending.append(torch.cat([torch.stack([loss.detach(), ans_loss.detach(), byte_loss.detach(), gnorm.detach(),
+                                               (hits * advance).sum() / (counts * advance).sum().clamp_min(1)]),
+                                  hits, hits_key, counts]))
         step += 1
         if args.smoke:
             if device == "cuda":
@@ -261,14 +303,18 @@ def main():
         # Every `window` steps: read the scalars, log, decide.
         vals = torch.stack(pending).cpu()
         pending = []
-        em = vals[:, 4].mean().item()
+        em = vals[:, 4].mean().item()  # the mean over the window's steps of each step's advance-task match
         em_hist.append(em)
-        mk_hist.append(vals[:, 5].mean().item())
+        hits, hits_key, counts = vals[:, 5:].reshape(len(vals), 3, len(tasks)).sum(0)
+        adv = advance.cpu()
         elapsed = time.time() - t_train0
         rec = {"step": step, "t": round(elapsed, 1), "len": L, "loss": round(vals[:, 0].mean().item(), 4),
                "answer_loss": round(vals[:, 1].mean().item(), 4), "byte_loss": round(vals[:, 2].mean().item(), 4),
-               "em_passkey": round(em, 4), "em_passkey_digits": round(vals[:, 6].mean().item(), 4),
-               "em_multikey": round(mk_hist[-1], 4), "lr": lr,
+               "em": round(em, 4),
+               "em_without_stop": round(((hits_key * adv).sum() / (counts * adv).sum().clamp_min(1)).item(), 4),
+               "em_by_task": {t: round((hits[i] / counts[i]).item(), 4)
+                              for i, t in enumerate(tasks) if t != "lm" and counts[i]},
+               "rows_by_task": {t: int(counts[i]) for i, t in enumerate(tasks)}, "lr": lr,
                "grad_norm": round(vals[:, 3].mean().item(), 3)}
         history.append(rec)
         print(f"[{args.model}] " + " ".join(f"{k}={v}" for k, v in rec.items()), flush=True)
@@ -308,12 +354,13 @@ def main():
     ckpt = os.path.join(out_dir, "model.safetensors")
     save_safetensors(ckpt, export_state(model), meta)
     t_export = time.time() - T_START
-    check = {} if args.smoke else heldout_check(model, tc["heldout_lengths"], tc["heldout_samples"], device)
+    check = ({} if args.smoke else
+             heldout_check(model, tc["heldout_lengths"], tc["heldout_samples"], device, tc["mixture"]))
     log = {"model": args.model, "parameters": n_params, "device": gpu_name(), "torch": torch.__version__,
            "training": tc, "steps": step, "train_seconds": round(train_s, 1),
            "wall_seconds_to_export": round(t_export, 1), "stages": stage_log, "history": history,
            "heldout_train_split_teacher_forced_em": check, "checkpoint_bytes": os.path.getsize(ckpt),
-           "command": f"python3 training/train.py --model {args.model}"}
+           "command": shlex.join(["python3", "training/train.py", *sys.argv[1:]])}
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, "w") as f:
         json.dump(log, f, indent=1)
