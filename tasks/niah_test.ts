@@ -11,29 +11,14 @@ import {
   niahMultiqueryTask,
   niahMultivalueTask,
   niahNeedle,
-  type NiahSample,
   niahSingleTask,
   type NiahTask,
 } from "./niah.ts";
 import type { SampleRequest } from "./task.ts";
+import { promptBytes as prompt, req } from "./test_helpers.ts";
 
 const TASKS: readonly NiahTask[] = [niahSingleTask, niahMultikeyTask, niahMultivalueTask, niahMultiqueryTask];
 const HAYSTACKS = ["austen", "random-words", "repeated-filler"];
-
-function req(length: number, depth = 0.5, seed = 0, sample = 0, split: Split = "eval"): SampleRequest {
-  return { length, depth, seed, sample, split };
-}
-
-function prompt(s: NiahSample, segmentTokens = 4096): Uint8Array {
-  const out = new Uint8Array(s.lengthActual);
-  let pos = 0;
-  for (const seg of s.segments(segmentTokens)) {
-    out.set(seg, pos);
-    pos += seg.length;
-  }
-  strictEqual(pos, s.lengthActual);
-  return out;
-}
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

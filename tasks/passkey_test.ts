@@ -5,27 +5,7 @@ import { FILLER_TEXT } from "../datasets/haystack.ts";
 import { fnv1a32, splitOf } from "../datasets/prng.ts";
 import { createPasskeyTask, PASSKEY_INTRO, PASSKEY_QUESTION, passkeyNeedle, passkeyTask } from "./passkey.ts";
 import type { SampleRequest, TaskSample } from "./task.ts";
-
-function req(
-  length: number,
-  depth = 0.5,
-  seed = 0,
-  sample = 0,
-  split: "train" | "eval" = "eval",
-): SampleRequest {
-  return { length, depth, seed, sample, split };
-}
-
-function prompt(sample: TaskSample, segmentTokens = 4096): Uint8Array {
-  const out = new Uint8Array(sample.lengthActual);
-  let pos = 0;
-  for (const seg of sample.segments(segmentTokens)) {
-    out.set(seg, pos);
-    pos += seg.length;
-  }
-  strictEqual(pos, sample.lengthActual);
-  return out;
-}
+import { promptBytes as prompt, req } from "./test_helpers.ts";
 
 function streamedBytes(sample: TaskSample, segmentTokens: number): number {
   let n = 0;

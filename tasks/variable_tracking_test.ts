@@ -4,38 +4,13 @@
 import { deepStrictEqual, notStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { FILLER_TEXT } from "../datasets/haystack.ts";
 import { splitOf } from "../datasets/prng.ts";
-import type { SampleRequest } from "./task.ts";
 import {
   createVariableTrackingTask,
-  type VariableTrackingSample,
   variableTrackingTask,
   VT_INTRO,
   vtQuestion,
 } from "./variable_tracking.ts";
-
-function req(
-  length: number,
-  depth = 0.5,
-  seed = 0,
-  sample = 0,
-  split: "train" | "eval" = "eval",
-): SampleRequest {
-  return { length, depth, seed, sample, split };
-}
-
-function prompt(sample: VariableTrackingSample, segmentTokens = 4096): string {
-  let text = "", n = 0;
-  for (const seg of sample.segments(segmentTokens)) {
-    ok(
-      seg.length === segmentTokens || n + seg.length === sample.lengthActual,
-      "only the last segment is short",
-    );
-    n += seg.length;
-    text += String.fromCharCode(...seg);
-  }
-  strictEqual(n, sample.lengthActual);
-  return text;
-}
+import { promptText as prompt, req } from "./test_helpers.ts";
 
 const STATEMENT = /VAR ([A-Z]{5}) = (?:VAR ([A-Z]{5})|([0-9]{5}))\. /g;
 

@@ -4,7 +4,7 @@
 import { deepStrictEqual, notStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { createRng, splitOf } from "../datasets/prng.ts";
 import { wordList } from "../datasets/words.ts";
-import type { SampleRequest, TaskSample } from "./task.ts";
+import type { TaskSample } from "./task.ts";
 import {
   commonWordsTask,
   createCommonWordsTask,
@@ -15,30 +15,7 @@ import {
   type WordsSample,
   type WordsTask,
 } from "./words_tasks.ts";
-
-function req(
-  length: number,
-  depth = 0.5,
-  seed = 0,
-  sample = 0,
-  split: "train" | "eval" = "eval",
-): SampleRequest {
-  return { length, depth, seed, sample, split };
-}
-
-function prompt(sample: TaskSample, segmentTokens = 4096): string {
-  let text = "", n = 0;
-  for (const seg of sample.segments(segmentTokens)) {
-    ok(
-      seg.length === segmentTokens || n + seg.length === sample.lengthActual,
-      "only the last segment is short",
-    );
-    n += seg.length;
-    text += String.fromCharCode(...seg);
-  }
-  strictEqual(n, sample.lengthActual);
-  return text;
-}
+import { promptText as prompt, req } from "./test_helpers.ts";
 
 /** The list between intro and question, as items; the spaces padding it; checks the frame on the way. */
 function listOf(task: WordsTask, s: TaskSample): { items: string[]; pad: number } {
