@@ -32,6 +32,7 @@ import {
   Status,
 } from "./ffi.ts";
 import { cudaOps } from "./cuda_ops.ts";
+import { LiveTensors } from "../live_tensors.ts";
 
 /** Float precisions the CUDA backend offers; the first is its default. */
 export const CUDA_PRECISIONS = ["bf16", "f32"] as const;
@@ -112,9 +113,8 @@ export class CudaBackend implements Backend {
   readonly ctx: bigint;
   /** Library dtype code of float tensors. */
   readonly floatCode: number;
-  /** Live tensors, each with its allocation serial (see mark/releaseSince). */
-  #live = new Map<CudaTensor, number>();
-  #serial = 0;
+  /** Live tensors in allocation order (see mark/releaseSince). */
+  #live = new LiveTensors<CudaTensor>();
   #closed = false;
   #err = new Uint8Array(4096);
 
@@ -179,7 +179,7 @@ export class CudaBackend implements Backend {
       throw st === Status.OOM ? new OutOfMemoryError(msg) : new Error(msg);
     }
     const t = new CudaTensor(this, shape, dtype, out[0], bytes);
-    this.#live.set(t, ++this.#serial);
+    this.#live.add(t);
     return t;
   }
 
@@ -351,12 +351,12 @@ export class CudaBackend implements Backend {
 
   /** The allocation serial so far (see {@link Backend.mark}). */
   mark(): number {
-    return this.#serial;
+    return this.#live.mark();
   }
 
   /** Frees every live tensor allocated after `mark`; returns how many. */
   releaseSince(mark: number): number {
-    const late = [...this.#live].filter(([, serial]) => serial > mark).map(([t]) => t);
+    const late = this.#live.since(mark);
     for (const t of late) this.dispose(t);
     return late.length;
   }
@@ -364,7 +364,7 @@ export class CudaBackend implements Backend {
   /** Frees every live tensor and the context; the backend cannot be used afterwards. */
   close(): void {
     if (this.#closed) return;
-    for (const t of this.#live.keys()) t.release();
+    for (const t of this.#live.all()) t.release();
     this.#live.clear();
     this.#closed = true;
     this.check(this.lib.rc_shutdown(this.ctx), "close");

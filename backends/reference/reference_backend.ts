@@ -32,6 +32,7 @@ import { ssdScan } from "./ssd_scan.ts";
 import { ssmStep } from "./ssm_step.ts";
 import { targetLogProbs } from "./target_log_probs.ts";
 import { allocArray, type Allocator, numElements, type RefPrecision, RefTensor } from "./tensor.ts";
+import { LiveTensors } from "../live_tensors.ts";
 
 /** Most bytes of disposed tensors' storage kept for reuse (see BufferPool). */
 const POOL_LIMIT_BYTES = 256 * 2 ** 20;
@@ -90,9 +91,8 @@ export class ReferenceBackend implements Backend, Allocator {
   readonly timingMethod = "performance.now (synchronous CPU)";
   /** The op set, bound to this instance's allocator. */
   readonly ops: Ops;
-  /** Live tensors, each with its allocation serial (see mark/releaseSince). */
-  #live = new Map<RefTensor, number>();
-  #serial = 0;
+  /** Live tensors in allocation order (see mark/releaseSince). */
+  #live = new LiveTensors<RefTensor>();
   #currentBytes = 0;
   #peakBytes = 0;
   #closed = false;
@@ -175,7 +175,7 @@ export class ReferenceBackend implements Backend, Allocator {
       }
     }
     const t = new RefTensor(shape, dtype, data);
-    this.#live.set(t, ++this.#serial);
+    this.#live.add(t);
     this.#currentBytes += t.bytes;
     if (this.#currentBytes > this.#peakBytes) this.#peakBytes = this.#currentBytes;
     return t;
@@ -243,19 +243,19 @@ export class ReferenceBackend implements Backend, Allocator {
 
   /** The allocation serial so far (see {@link Backend.mark}). */
   mark(): number {
-    return this.#serial;
+    return this.#live.mark();
   }
 
   /** Disposes every live tensor allocated after `mark`; returns how many. */
   releaseSince(mark: number): number {
-    const late = [...this.#live].filter(([, serial]) => serial > mark).map(([t]) => t);
+    const late = this.#live.since(mark);
     for (const t of late) this.dispose(t);
     return late.length;
   }
 
   /** Frees every live tensor; the backend cannot allocate afterwards. */
   close(): void {
-    for (const t of this.#live.keys()) t.release();
+    for (const t of this.#live.all()) t.release();
     this.#live.clear();
     this.#pool.clear();
     this.#currentBytes = 0;
