@@ -394,6 +394,11 @@ function hsaAttention(): OpCase[] {
     [9, 4, 2, 32, 16, 3, 10, 0, true],
     [12, 4, 1, 64, 64, 8, 12, 0, false],
     [3, 2, 1, 16, 40, 2, 3, 0, true],
+    // The CUDA kernel's other paths: 16 query heads per kv head (G·D > 512: the warp-per-head kernel), and
+    // head dims that rule out 16-byte staging loads (D = 12: bf16 element loads; D = 6: both dtypes).
+    [5, 16, 1, 64, 16, 3, 6, 0, false],
+    [7, 4, 2, 12, 16, 2, 5, 3, false],
+    [6, 2, 1, 6, 8, 3, 4, 0, true],
   ];
   return cases.map(([T, Hq, Hkv, D, S, K, chunks, extra, offByOne]) => {
     const name = `T=${T} Hq=${Hq} Hkv=${Hkv} D=${D} S=${S} K=${K} chunks=${chunks}${offByOne ? " +1" : ""}`;
