@@ -55,25 +55,45 @@ export interface AgreementPair {
  * ```
  */
 export function agreement(rows: readonly ResultRow[]): AgreementPair[] {
-  // 1. model (name + weights) → variant → sample_key → row, ok rows with an output only.
-  const models = new Map<string, Map<string, Map<string, ResultRow>>>();
+  return variantPairs(rows).flatMap(({ a, b, rowsA, rowsB }) => {
+    const pair = comparePair(rowsA, rowsB);
+    return pair.samples > 0 ? [{ ...pair, a, b }] : [];
+  });
+}
+
+/** Two variants of one model, with their rows by sample_key. */
+interface VariantPair {
+  model: string;
+  a: string;
+  b: string;
+  rowsA: Map<string, ResultRow>;
+  rowsB: Map<string, ResultRow>;
+}
+
+/**
+ * Every pair of variants ("backend · dtype") of each model (name + weights + config), over ok rows with an
+ * output, sorted by model, then variant names.
+ */
+function variantPairs(rows: readonly ResultRow[]): VariantPair[] {
+  // 1. model → variant → sample_key → row.
+  const models = new Map<string, { name: string; variants: Map<string, Map<string, ResultRow>> }>();
   for (const row of rows) {
     if (row.status !== "ok" || row.output === null) continue;
     const model = JSON.stringify([row.model, row.weights_sha256, row.config_hash]);
     const variant = `${row.backend} · ${row.dtype}`;
-    if (!models.has(model)) models.set(model, new Map());
-    const variants = models.get(model)!;
+    if (!models.has(model)) models.set(model, { name: row.model, variants: new Map() });
+    const variants = models.get(model)!.variants;
     if (!variants.has(variant)) variants.set(variant, new Map());
     variants.get(variant)!.set(row.sample_key, row);
   }
-  // 2. Every pair of variants, over the samples both hold.
-  const pairs: AgreementPair[] = [];
-  for (const variants of models.values()) {
+  // 2. Every pair of variants.
+  const pairs: VariantPair[] = [];
+  for (const { name, variants } of models.values()) {
     const names = [...variants.keys()].sort(compareText);
     for (let i = 0; i < names.length; i++) {
       for (let j = i + 1; j < names.length; j++) {
-        const pair = comparePair(variants.get(names[i])!, variants.get(names[j])!);
-        if (pair.samples > 0) pairs.push({ ...pair, a: names[i], b: names[j] });
+        const [a, b] = [names[i], names[j]];
+        pairs.push({ model: name, a, b, rowsA: variants.get(a)!, rowsB: variants.get(b)! });
       }
     }
   }
@@ -173,27 +193,8 @@ export interface Divergence {
 
 /** Every divergent sample of every pair of variants, in the order of {@link agreement}'s pairs. */
 export function divergences(rows: readonly ResultRow[]): Divergence[] {
-  const byVariant = new Map<string, Map<string, ResultRow>>();
-  for (const row of rows) {
-    if (row.status !== "ok") continue;
-    const id = JSON.stringify([
-      row.model,
-      row.weights_sha256,
-      row.config_hash,
-      `${row.backend} · ${row.dtype}`,
-    ]);
-    if (!byVariant.has(id)) byVariant.set(id, new Map());
-    byVariant.get(id)!.set(row.sample_key, row);
-  }
   const out: Divergence[] = [];
-  for (const pair of agreement(rows)) {
-    const find = (variant: string) =>
-      [...byVariant.entries()].find(([id]) => {
-        const [model, , , v] = JSON.parse(id);
-        return model === pair.model && v === variant;
-      })?.[1];
-    const [ra, rb] = [find(pair.a), find(pair.b)];
-    if (!ra || !rb) continue;
+  for (const { model, a, b, rowsA: ra, rowsB: rb } of variantPairs(rows)) {
     for (const [key, x] of [...ra.entries()].sort(([p], [q]) => compareText(p, q))) {
       const y = rb.get(key);
       if (!y) continue;
@@ -201,9 +202,9 @@ export function divergences(rows: readonly ResultRow[]): Divergence[] {
       if (position === null) continue;
       const lx = x.answer_logits?.[position], ly = y.answer_logits?.[position];
       out.push({
-        model: pair.model,
-        a: pair.a,
-        b: pair.b,
+        model,
+        a,
+        b,
         length: x.length_requested,
         depth: x.depth,
         seed: x.seed,

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import type { ResultRow } from "../runner/result.ts";
-import { agreement, divergence } from "./agreement.ts";
+import { agreement, divergence, divergences } from "./agreement.ts";
 import { makeBpbRow, makeFailedRow, makeRow, syntheticRun } from "./testdata/synthetic.ts";
 
 function logits(...expected: number[]): ResultRow["answer_logits"] {
@@ -44,6 +44,37 @@ Deno.test("agreement compares two dtypes of one model over shared samples", () =
   assert.equal(pair.argmax_agree, 5);
   assert.ok(Math.abs(pair.max_logit_diff! - 0.25) < 1e-12, `max_logit_diff ${pair.max_logit_diff}`);
   assert.equal(pair.max_logit_diff_sample, rows[2].sample_key);
+});
+
+Deno.test("divergences lists each differing sample with its first divergent token and log-prob gap", () => {
+  const f64 = { dtype: "f64" };
+  const rows = [
+    makeRow({ sample: 0, output: "12345", answer_logits: logits(3, 4) }),
+    makeRow({ ...f64, sample: 0, output: "12345", answer_logits: logits(3, 4) }),
+    makeRow({ sample: 1, output: "12945", answer_logits: logits(2, 5, 1) }),
+    makeRow({
+      ...f64,
+      sample: 1,
+      output: "12345",
+      answer_logits: [...logits(2, 5)!, { expected_logit: 1.5, argmax_id: 51, logsumexp: 2 }],
+    }),
+    makeRow({ sample: 2, output: "123456", answer_logits: logits(1) }),
+    makeRow({ ...f64, sample: 2, output: "123", answer_logits: logits(1) }),
+    makeRow({ model: "transformer", sample: 1, output: "9" }), // another model: never paired
+  ];
+  const d = divergences(rows);
+  assert.deepEqual(d.map((x) => [x.sample, x.position]), [[1, 2], [2, 3]]);
+  assert.deepEqual([d[0].a, d[0].b, d[0].output_a, d[0].output_b], [
+    "reference · f32",
+    "reference · f64",
+    "12945",
+    "12345",
+  ]);
+  // At token 2 the expected token's log-prob is 1 − 2 = −1 in f32 and 1.5 − 2 = −0.5 in f64: gap +0.5.
+  assert.equal(d[0].logprob_gap, 0.5);
+  assert.deepEqual([d[0].argmax_a, d[0].argmax_b], [50, 51]);
+  // Beyond the teacher-forced answer there are no logits to compare.
+  assert.deepEqual([d[1].logprob_gap, d[1].argmax_a, d[1].argmax_b], [null, null, null]);
 });
 
 Deno.test("agreement counts argmax disagreements and never pairs different models or weights", () => {
