@@ -16,7 +16,7 @@ import {
 } from "./schema.ts";
 import { DeviceWeights, type HostModel } from "./weights.ts";
 import { mambaBlock, type MambaState, mambaState } from "./blocks/mamba2_block.ts";
-import { decoderBlock, type KvCache, kvCache, ROLLBACK_TOKENS } from "./blocks/decoder_block.ts";
+import { decoderBlock, type KvCache, kvCache } from "./blocks/decoder_block.ts";
 import {
   chunkingLayer,
   type ChunkMemory,
@@ -47,6 +47,8 @@ export interface Checkpoint {
   pending: Tensor | null;
   keys: number;
   landmarks: number;
+  /** Copies of the sliding-window rings (their rows are overwritten as decoding goes on). */
+  rings: Map<string, { k: Tensor; v: Tensor }>;
 }
 
 /** Ops each module kind calls (besides embedding, rmsNorm, linear, add, copyRows, used by all). */
@@ -181,9 +183,9 @@ export class Session {
   }
 
   /**
-   * Saves what a rollback needs: the small per-layer states are copied, the append-only stores (KV
-   * caches, chunk memory) only remember their length. Restoring more than ROLLBACK_TOKENS tokens
-   * later is refused where sliding-window rings could have overwritten needed keys.
+   * Saves what a rollback needs: the small per-layer states and the sliding-window KV rings are copied,
+   * the append-only stores (full KV caches, chunk memory) only remember their length. A restore may roll
+   * back any number of tokens.
    */
   checkpoint(): Checkpoint {
     const b = this.model.backend;
@@ -194,10 +196,17 @@ export class Session {
         ssm: takeRows(b, s.ssm, 0, s.ssm.shape[0]),
       });
     }
+    const rings = new Map<string, { k: Tensor; v: Tensor }>();
+    for (const [p, kv] of this.#kv) {
+      if (kv.window > 0) {
+        rings.set(p, { k: takeRows(b, kv.k, 0, kv.k.shape[0]), v: takeRows(b, kv.v, 0, kv.v.shape[0]) });
+      }
+    }
     const mem = this.#mem;
     return {
       pos: this.pos,
       mamba,
+      rings,
       pendingCount: mem?.pendingCount ?? 0,
       pending: mem ? takeRows(b, mem.pending, 0, mem.pending.shape[0]) : null,
       keys: mem?.keys.length ?? 0,
@@ -208,11 +217,10 @@ export class Session {
   /** Returns to a checkpoint taken on this session (the checkpoint stays valid). */
   restore(cp: Checkpoint): void {
     const b = this.model.backend;
-    const hasRing = [...this.#kv.values()].some((kv) => kv.window > 0);
-    if (hasRing && this.pos - cp.pos > ROLLBACK_TOKENS) {
-      throw new Error(
-        `Session.restore: cannot roll back ${this.pos - cp.pos} tokens (at most ${ROLLBACK_TOKENS})`,
-      );
+    for (const [p, r] of cp.rings) {
+      const kv = this.#kv.get(p)!;
+      b.ops.copyRows(kv.k, 0, r.k, 0, r.k.shape[0]);
+      b.ops.copyRows(kv.v, 0, r.v, 0, r.v.shape[0]);
     }
     for (const [p, s] of cp.mamba) {
       const cur = this.#mamba.get(p)!;
@@ -233,6 +241,7 @@ export class Session {
   disposeCheckpoint(cp: Checkpoint): void {
     const b = this.model.backend;
     for (const s of cp.mamba.values()) free(b, s.conv, s.ssm);
+    for (const r of cp.rings.values()) free(b, r.k, r.v);
     if (cp.pending) free(b, cp.pending);
   }
 

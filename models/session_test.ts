@@ -145,7 +145,9 @@ Deno.test("checkpoint/restore returns a session to the same logits", async () =>
     const cp = s.checkpoint();
     const a = (await b.download(s.forward(ids.subarray(250, 300), { allLogits: true }))) as Float64Array;
     s.restore(cp);
-    b.dispose(s.forward(tokens(40, 99))); // a different continuation in between
+    // A different continuation in between, longer than the sliding window's ring (100 + 64 rows): the
+    // restore must bring back the ring's overwritten keys, not only the position.
+    b.dispose(s.forward(tokens(200, 99)));
     s.restore(cp);
     const again = (await b.download(s.forward(ids.subarray(250, 300), { allLogits: true }))) as Float64Array;
     assert.deepEqual(again, a, `${name}: restored session differs`);

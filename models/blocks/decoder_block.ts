@@ -9,8 +9,8 @@ import type { ModelConfig } from "../schema.ts";
 import { free, type ModelCtx } from "./util.ts";
 
 /**
- * Rows a sliding-window cache keeps beyond the window, so that a session can be rolled back this many
- * tokens (teacher-forced scoring, then greedy decoding from the same prefill) without losing keys.
+ * Rows a sliding-window ring keeps beyond the window (slack; a rollback restores the whole ring from the
+ * checkpoint's copy, `Session.checkpoint`, so it does not depend on these rows).
  */
 export const ROLLBACK_TOKENS = 64;
 
