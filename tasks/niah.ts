@@ -14,7 +14,7 @@ import { createRng, type Rng, seedFrom, type Split, splitOf } from "../datasets/
 import { encode } from "../datasets/tokenizer.ts";
 import { wordList } from "../datasets/words.ts";
 import { type Piece, streamLayout } from "./layout.ts";
-import { checkRequest, type SampleRequest, type Task, type TaskSample } from "./task.ts";
+import { checkRequest, type SampleRequest, type Task, type TaskChance, type TaskSample } from "./task.ts";
 
 /** Bytes before the haystack. */
 export const NIAH_INTRO =
@@ -118,6 +118,18 @@ function placeNeedles(rng: Rng, source: HaystackSource, h: number, depth: number
     taken.add(q);
   }
   return offsets;
+}
+
+/**
+ * Chance level ({@link Task.chance}) of a NIAH task whose answer lists m = valuesPerKey · queries values,
+ * each uniform over the 9·10^6 numbers of {@link VALUE_DIGITS} digits: exact = (1/(9·10^6))^m; score =
+ * m/(9·10^6), the expected fraction of the expected values that m uniform guesses name, to first order
+ * (for m = 1 both are 1/(9·10^6)). The split filter and distinctness of the values are ignored.
+ */
+export function niahChance(options: Pick<NiahOptions, "valuesPerKey" | "queries">): TaskChance {
+  const m = options.valuesPerKey * options.queries;
+  const p = 1 / (9 * 10 ** (VALUE_DIGITS - 1));
+  return { exact: p ** m, score: m * p };
 }
 
 /** A NIAH sample, with where its needles sit. */
@@ -275,6 +287,7 @@ export function createNiahTask(options: NiahOptions): NiahTask {
     generatorVersion,
     minLength,
     generate,
+    chance: niahChance(options),
     withHaystack: (haystack: string) => createNiahTask({ ...options, haystack }),
   };
 }

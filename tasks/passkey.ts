@@ -9,7 +9,7 @@ import { createHaystack } from "../datasets/haystack.ts";
 import { createRng, type Rng, seedFrom, type Split, splitOf } from "../datasets/prng.ts";
 import { encode } from "../datasets/tokenizer.ts";
 import { type Piece, streamLayout } from "./layout.ts";
-import { checkRequest, type SampleRequest, type Task, type TaskSample } from "./task.ts";
+import { checkRequest, type SampleRequest, type Task, type TaskChance, type TaskSample } from "./task.ts";
 
 /** Bytes before the haystack when the intro is on. */
 export const PASSKEY_INTRO = "There is a pass key hidden in this text. Find it and remember it.\n";
@@ -17,6 +17,19 @@ export const PASSKEY_INTRO = "There is a pass key hidden in this text. Find it a
 export const PASSKEY_QUESTION = "\nWhat is the pass key? The pass key is ";
 /** Fewest and most digits of a key. */
 export const KEY_DIGITS = [5, 7] as const;
+
+/**
+ * Chance level of passkey ({@link Task.chance}): digits are uniform over KEY_DIGITS[0]..KEY_DIGITS[1] and the
+ * value uniform over the 9·10^(d−1) numbers of d digits, so the best blind guess is any key of the fewest
+ * digits: exact = 1/(digit counts) · 1/(9·10^(d_min−1)) = (1/3)·1/(9·10^4). The split filter of
+ * {@link drawKey} (which halves the candidates of each split) is ignored. score = exact: the answer is a
+ * single value.
+ */
+export function passkeyChance(): TaskChance {
+  const counts = KEY_DIGITS[1] - KEY_DIGITS[0] + 1;
+  const exact = 1 / counts / (9 * 10 ** (KEY_DIGITS[0] - 1));
+  return { exact, score: exact };
+}
 
 /** The needle stating `key`; it ends with ". " so the haystack after it starts a sentence. */
 export function passkeyNeedle(key: string): string {
@@ -140,6 +153,7 @@ export function createPasskeyTask(options: PasskeyOptions = {}): PasskeyTask {
     generatorVersion,
     minLength,
     generate,
+    chance: passkeyChance(),
     withHaystack: (haystack: string) => createPasskeyTask({ ...options, haystack }),
   };
 }

@@ -71,6 +71,14 @@ export interface TaskSample {
   segments(segmentTokens: number): Iterable<Uint8Array>;
 }
 
+/** Chance level of an answer task: see {@link Task.chance}. */
+export interface TaskChance {
+  /** Probability that the best guess made without reading the prompt is an exact match. */
+  exact: number;
+  /** Expected partial-credit score of a guess drawn uniformly from the answer space. */
+  score: number;
+}
+
 /** A benchmark task: a name, its fixed properties and a deterministic sample generator. */
 export interface Task {
   /** Registry name, also the first seed part. */
@@ -90,6 +98,15 @@ export interface Task {
   maxLength?(split: Split): number;
   /** The sample of `req`; a bad request throws an error naming the field. */
   generate(req: SampleRequest): TaskSample;
+  /**
+   * Chance level of an answer task, computed from the task's knobs: `exact`, the expected exact match of
+   * the best guess made without reading the prompt (e.g. passkey: any 5-digit key); `score`, the expected
+   * partial-credit score (the semantics of `scoreAnswer` in score.ts) of a guess drawn uniformly from the
+   * task's answer space without reading the prompt (list answers: to first order in the odds of one value).
+   * Rejection filters on the secret (the train/eval split rule, distinct values) are ignored. Absent for
+   * tasks without an answer (lm_bpb).
+   */
+  chance?: TaskChance;
   /**
    * Tasks with a haystack: the same task over haystack source `haystack` (a name createHaystack knows);
    * an unknown name or a bad file throws.

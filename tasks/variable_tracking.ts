@@ -11,7 +11,7 @@ import { createHaystack } from "../datasets/haystack.ts";
 import { createRng, type Rng, seedFrom, type Split, splitOf } from "../datasets/prng.ts";
 import { encode } from "../datasets/tokenizer.ts";
 import { type Piece, streamLayout } from "./layout.ts";
-import { checkRequest, type SampleRequest, type Task, type TaskSample } from "./task.ts";
+import { checkRequest, type SampleRequest, type Task, type TaskChance, type TaskSample } from "./task.ts";
 
 /** Bytes before the haystack. */
 export const VT_INTRO =
@@ -58,6 +58,16 @@ function drawName(rng: Rng, used: Set<string>): string {
       return name;
     }
   }
+}
+
+/**
+ * Chance level ({@link Task.chance}) of variable tracking with `hops` hops: the answer lists the n = hops + 1
+ * names of the asked chain, each uniform over the 26^VT_NAME_LETTERS names: exact = (1/26^letters)^n;
+ * score = n/26^letters (n uniform guesses, to first order). Distinctness of the names is ignored.
+ */
+export function variableTrackingChance(hops: number): TaskChance {
+  const n = hops + 1, names = 26 ** VT_NAME_LETTERS;
+  return { exact: (1 / names) ** n, score: n / names };
 }
 
 /** A variable tracking sample, with where each statement sits. */
@@ -210,6 +220,7 @@ export function createVariableTrackingTask(options: VariableTrackingOptions = {}
     generatorVersion,
     minLength,
     generate,
+    chance: variableTrackingChance(hops),
     withHaystack: (haystack: string) => createVariableTrackingTask({ ...options, haystack }),
   };
 }

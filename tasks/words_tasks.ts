@@ -13,7 +13,7 @@ import { createRng, type Rng, seedFrom, type Split, splitOf } from "../datasets/
 import { encode } from "../datasets/tokenizer.ts";
 import { wordList } from "../datasets/words.ts";
 import { scoreAnswer } from "./score.ts";
-import { checkRequest, type SampleRequest, type Task, type TaskSample } from "./task.ts";
+import { checkRequest, type SampleRequest, type Task, type TaskChance, type TaskSample } from "./task.ts";
 import { digitsSum, listBytes, shuffle, streamWords, Urn, type WordTable } from "./word_stream.ts";
 
 export { drawBelow } from "./word_stream.ts";
@@ -33,6 +33,17 @@ const SPACE = 0x20, DOT = 0x2e;
  */
 export function partialScore(output: string, expected: string): number {
   return scoreAnswer({ expected, expectedValues: expected.split(", "), stopByte: DOT }, encode(output)).score;
+}
+
+/**
+ * Chance level ({@link Task.chance}) of a word task whose answer lists `k` distinct words of a vocabulary of
+ * `vocabulary` words, in order: exact = 1/(V·(V−1)···(V−k+1)), one ordered k-tuple of distinct words; score
+ * = k/V, the expected fraction of the answer's words that k distinct uniform guesses name.
+ */
+export function wordsChance(vocabulary: number, k: number): TaskChance {
+  let exact = 1;
+  for (let i = 0; i < k; i++) exact /= vocabulary - i;
+  return { exact, score: k / vocabulary };
 }
 
 /** A word-counting sample, with its count table. */
@@ -82,6 +93,8 @@ interface WordsTaskSpec {
   taskParams: Record<string, unknown>;
   /** Draws a sample's counts, list order and answer, for a list of at most `budget` bytes. */
   draw(rng: Rng, split: Split, budget: number): Drawn;
+  /** The chance level, from the knobs. */
+  chance: TaskChance;
 }
 
 /** A word task from its spec: request checks, the frame, padding, streaming. */
@@ -124,7 +137,7 @@ function wordsTask(spec: WordsTaskSpec): WordsTask {
     };
   }
 
-  return { name, description, stopByte, generatorVersion, minLength, generate };
+  return { name, description, stopByte, generatorVersion, minLength, generate, chance: spec.chance };
 }
 
 /** Options of {@link createCommonWordsTask}. */
@@ -212,6 +225,7 @@ export function createCommonWordsTask(options: CommonWordsOptions = {}): WordsTa
     minList,
     taskParams: { vocabulary: vocabulary.length, common_words: k, ratio },
     draw,
+    chance: wordsChance(vocabulary.length, k),
   });
 }
 
@@ -380,6 +394,7 @@ export function createFrequentWordsTask(options: FrequentWordsOptions = {}): Wor
     minList: listBytes(zipf(longest, least)),
     taskParams: { vocabulary: vocabulary.length, answer_words: n, alpha },
     draw,
+    chance: wordsChance(vocabulary.length, n),
   });
 }
 
