@@ -33,6 +33,32 @@ export async function loadRun(dir: string): Promise<LoadedRun> {
 }
 
 /**
+ * The result rows of several run folders, in order (run.json is not needed). A path that does not exist, is
+ * not a folder or has no results.jsonl throws an error naming it.
+ *
+ * @example
+ * ```ts
+ * const rows = await loadResultRows(["runs/a", "runs/b"]);
+ * ```
+ */
+export async function loadResultRows(dirs: readonly string[]): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  for (const dir of dirs) {
+    let stat: Deno.FileInfo;
+    try {
+      stat = await Deno.stat(dir);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new Error(`Run folder ${dir} does not exist`);
+      throw new Error(`Cannot read ${dir}: ${(e as Error).message}`);
+    }
+    if (!stat.isDirectory) throw new Error(`Run folder ${dir} is not a folder`);
+    const path = `${dir}/results.jsonl`;
+    rows.push(...parseResults(await readText(path), path));
+  }
+  return rows;
+}
+
+/**
  * Parses results.jsonl text. A line that is not JSON is dropped only when it is the last non-empty
  * line (a torn append); elsewhere it is an error naming `path` and the line number (1-based).
  */

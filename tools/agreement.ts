@@ -8,6 +8,8 @@
  */
 import { parseArgs } from "node:util";
 import { agreement, divergences } from "../reports/agreement.ts";
+import { formatLength } from "../reports/format.ts";
+import { loadResultRows } from "../reports/load.ts";
 import type { ResultRow } from "../runner/result.ts";
 
 const { values, positionals } = parseArgs({ options: { md: { type: "string" } }, allowPositionals: true });
@@ -15,14 +17,15 @@ if (positionals.length === 0) {
   console.error("Usage: deno run -A tools/agreement.ts DIR... [--md FILE]");
   Deno.exit(2);
 }
-const rows: ResultRow[] = [];
-for (const dir of positionals) {
-  const text = await Deno.readTextFile(`${dir}/results.jsonl`);
-  for (const line of text.split("\n")) if (line.trim()) rows.push(JSON.parse(line));
+let rows: ResultRow[];
+try {
+  rows = await loadResultRows(positionals);
+} catch (e) {
+  console.error(`agreement: ${(e as Error).message}`);
+  Deno.exit(1);
 }
 /** Pairs of variants on two different backends ("cuda · bf16" vs "reference · f64"), not two precisions of one. */
 const crossBackend = (a: string, b: string) => a.split(" · ")[0] !== b.split(" · ")[0];
-const fmtLen = (n: number) => n % 1024 === 0 ? `${n / 1024}K` : String(n);
 const lines = [
   "| model | variants | length | shared samples | identical greedy | fraction |",
   "| --- | --- | --- | --- | --- | --- |",
@@ -34,7 +37,7 @@ for (const L of lengths) {
     if (!crossBackend(p.a, p.b)) continue;
     shared += p.samples, identical += p.identical;
     lines.push(
-      `| ${p.model} | ${p.a} vs ${p.b} | ${fmtLen(L)} | ${p.samples} | ${p.identical} | ${
+      `| ${p.model} | ${p.a} vs ${p.b} | ${formatLength(L)} | ${p.samples} | ${p.identical} | ${
         (100 * p.identical_fraction!).toFixed(1)
       }% |`,
     );
@@ -55,7 +58,7 @@ if (div.length > 0) {
   for (const d of div) {
     lines.push(
       `| ${d.model} | ${d.a} vs ${d.b} | ${
-        fmtLen(d.length)
+        formatLength(d.length)
       } | ${d.depth} | ${d.seed} | ${d.sample} | ${d.expected} | ${JSON.stringify(d.output_a)} | ${
         JSON.stringify(d.output_b)
       } | ${d.position} | ${d.logprob_gap === null ? "-" : d.logprob_gap.toFixed(4)} | ${

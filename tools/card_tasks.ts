@@ -14,7 +14,7 @@
  */
 
 import { formatLength } from "../reports/format.ts";
-import { parseResults } from "../reports/load.ts";
+import { loadResultRows } from "../reports/load.ts";
 import { type ResultRow, type Status, STATUSES } from "../runner/result.ts";
 import { listTasks } from "../tasks/registry.ts";
 import type { Task } from "../tasks/task.ts";
@@ -218,31 +218,6 @@ export function cardTables(
   return out.join("\n") + "\n";
 }
 
-/** The rows of every DIR/results.jsonl, in order; a missing folder or file throws an error naming it. */
-export async function loadRows(dirs: readonly string[]): Promise<ResultRow[]> {
-  const rows: ResultRow[] = [];
-  for (const dir of dirs) {
-    let isDir = false;
-    try {
-      isDir = (await Deno.stat(dir)).isDirectory;
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      throw new Error(`Run folder ${dir} does not exist`);
-    }
-    if (!isDir) throw new Error(`Run folder ${dir} is not a folder`);
-    const path = `${dir}/results.jsonl`;
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw new Error(`Missing ${path}: not a run folder?`);
-      throw new Error(`Cannot read ${path}: ${(e as Error).message}`);
-    }
-    rows.push(...parseResults(text, path));
-  }
-  return rows;
-}
-
 /**
  * The command line: prints the tables to stdout and returns 0; a usage error returns 2, any other error
  * (a missing folder, no rows of the model) is printed to stderr and returns 1.
@@ -277,7 +252,7 @@ export async function cardMain(args: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    console.log(cardTables(await loadRows(dirs), model).trimEnd());
+    console.log(cardTables(await loadResultRows(dirs), model).trimEnd());
     return 0;
   } catch (e) {
     console.error(`Error: ${(e as Error).message}`);

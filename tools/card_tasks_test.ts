@@ -4,7 +4,8 @@
 import { deepStrictEqual, ok, rejects, strictEqual, throws } from "node:assert/strict";
 import { SCHEMA_VERSION, type Status } from "../runner/result.ts";
 import type { Task, TaskChance } from "../tasks/task.ts";
-import { cardMain, type CardRow, cardTables, formatChance, loadRows } from "./card_tasks.ts";
+import { loadResultRows } from "../reports/load.ts";
+import { cardMain, type CardRow, cardTables, formatChance } from "./card_tasks.ts";
 
 /** A row of model "m", eval split, ok, exact match as given, score 1 or 0 unless given. */
 function row(task: string, length: number, correct: boolean, more: Partial<CardRow> = {}): CardRow {
@@ -193,9 +194,10 @@ Deno.test("the command line reads run folders; a missing folder or results.jsonl
       `${dir}/b/results.jsonl`,
       failed("passkey", 4096, "timeout", 1).map((r) => JSON.stringify(full(r))).join("\n") + "\n",
     );
-    strictEqual((await loadRows([`${dir}/a`, `${dir}/b`])).length, 5);
-    await rejects(loadRows([`${dir}/a`, `${dir}/nothere`]), /Run folder .*\/nothere does not exist/);
-    await rejects(loadRows([`${dir}/empty`]), /Missing .*\/empty\/results\.jsonl: not a run folder\?/);
+    strictEqual((await loadResultRows([`${dir}/a`, `${dir}/b`])).length, 5);
+    await rejects(loadResultRows([`${dir}/a`, `${dir}/nothere`]), /Run folder .*\/nothere does not exist/);
+    await rejects(loadResultRows([`${dir}/empty`]), /Missing .*\/empty\/results\.jsonl: not a run folder\?/);
+    await rejects(loadResultRows([`${dir}/a/results.jsonl`]), /Run folder .*results\.jsonl is not a folder/);
 
     const command = (...args: string[]) =>
       new Deno.Command(Deno.execPath(), {
