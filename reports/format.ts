@@ -154,3 +154,24 @@ export function formatCommit(commit: RunInfo["commit"]): string {
 export function statusTally(counts: Record<Status, number>): string {
   return STATUSES.filter((s) => s !== "ok" && counts[s] > 0).map((s) => `${counts[s]} ${s}`).join(", ");
 }
+
+/** A chance level, compactly: two significant digits, in exponent form below 0.001 (e.g. "1.1e-7"). */
+export function formatChance(v: number): string {
+  if (v === 0) return "0";
+  return v >= 1e-3 ? String(Number(v.toPrecision(2))) : v.toExponential(1);
+}
+
+/**
+ * A task's chance level for a table cell: one number when exact match and mean score agree (single-answer
+ * tasks), else "exact / score"; "–" without one.
+ *
+ * @example
+ * ```ts
+ * formatChanceCell({ exact: 1e-30, score: 0.01 }); // "1.0e-30 / 0.01"
+ * ```
+ */
+export function formatChanceCell(chance: { exact: number; score: number } | null | undefined): string {
+  if (!chance) return "–";
+  const exact = formatChance(chance.exact), score = formatChance(chance.score);
+  return exact === score ? exact : `${exact} / ${score}`;
+}

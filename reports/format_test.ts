@@ -5,6 +5,7 @@ import {
   formatAccuracy,
   formatBpb,
   formatBytes,
+  formatChanceCell,
   formatCommit,
   formatCompact,
   formatLength,
@@ -70,4 +71,11 @@ Deno.test("formatMeanScore and formatBpb show the value and the rows, or a dash"
   assert.equal(formatMeanScore({ n: 0, mean: null, partial: 0 }), "–");
   assert.equal(formatBpb({ n: 3, bytes: 12285, bpb: 1.23449 }), "1.234 (n=3)");
   assert.equal(formatBpb({ n: 0, bytes: 0, bpb: null }), "–");
+});
+
+Deno.test("formatChanceCell: one number when exact and score agree, else both; a dash without a level", () => {
+  assert.equal(formatChanceCell({ exact: 1 / 9e6, score: 1 / 9e6 }), "1.1e-7");
+  assert.equal(formatChanceCell({ exact: 1e-30, score: 0.01 }), "1.0e-30 / 0.01");
+  assert.equal(formatChanceCell(null), "–");
+  assert.equal(formatChanceCell(undefined), "–");
 });

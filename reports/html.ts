@@ -152,7 +152,7 @@ export function renderHtml(run: LoadedRun, assets: ReportAssets): string {
       bpb: data.bpb_curves.length > 0,
     }),
     agreementSection(agreement(run.rows)),
-    resultsSection(groups),
+    resultsSection(groups, run.info.tasks),
     failuresSection(run.rows),
     rowsSection(run.rows),
     opSupportSection(run.info),

@@ -13,6 +13,7 @@ import {
   formatAccuracy,
   formatBpb,
   formatBytes,
+  formatChanceCell,
   formatCommit,
   formatCompact,
   formatLength,
@@ -54,10 +55,11 @@ export function headerSection(info: RunInfo, rows: readonly ResultRow[]): string
 }
 
 /**
- * One line per group: failures, accuracies with intervals, mean partial credit, bits per byte
+ * One line per group: failures, accuracies with intervals, mean partial credit, the task's chance level
+ * (from run.json's `tasks`: a blind uniform guess, exact match / mean score), bits per byte
  * (likelihood-scored tasks), timings and peaks.
  */
-export function resultsSection(groups: readonly Group[]): string {
+export function resultsSection(groups: readonly Group[], tasks: RunInfo["tasks"] = {}): string {
   const rows: Cell[][] = groups.map((g) => [
     g.task,
     g.model,
@@ -71,6 +73,7 @@ export function resultsSection(groups: readonly Group[]): string {
     accuracyCell(g.greedy),
     accuracyCell(g.teacher_forced),
     formatMeanScore(g.score),
+    formatChanceCell(tasks[g.task]?.chance),
     formatBpb(g.bpb),
     formatCompact(g.prefill_tokens_per_s_median),
     formatCompact(g.decode_ms_per_token_median),
@@ -90,13 +93,14 @@ export function resultsSection(groups: readonly Group[]): string {
     "greedy",
     "teacher-forced",
     "mean score",
+    "chance",
     "bits/byte",
     "prefill tok/s",
     "decode ms/tok",
     "peak host",
     "peak device",
   ];
-  const numeric = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const numeric = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
   return section("results", "Results by cell", htmlTable(header, rows, { numeric }));
 }
 

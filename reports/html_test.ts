@@ -211,9 +211,35 @@ Deno.test("renderHtml of a mixed-task run adds the mean-score chart and the bits
   assert.equal(data.bpb_ticks.at(-1)?.label, "64K");
   // Results by cell: bits per byte for lm_bpb, mean score for the others.
   const results = html.slice(html.indexOf('<section id="results">'), html.indexOf('<section id="failures">'));
-  assert.match(results, /<th class="num">mean score<\/th><th class="num">bits\/byte<\/th>/);
+  assert.match(
+    results,
+    /<th class="num">mean score<\/th><th class="num">chance<\/th><th class="num">bits\/byte<\/th>/,
+  );
   assert.ok(results.includes('<td class="num">2.396 (n=4)</td>'));
   assert.ok(results.includes('<td class="num">0.63 (n=4)</td>'));
+  // This run.json has no task table (written before it existed): every chance cell is "–".
+  const chanceCells = results.split("<tr>").slice(2).map((r) =>
+    [...r.matchAll(/<td[^>]*>(.*?)<\/td>/g)][12][1]
+  );
+  assert.ok(chanceCells.length > 0 && chanceCells.every((c) => c === "–"), chanceCells.join(","));
+});
+
+Deno.test("renderHtml's results table shows each task's chance level from run.json", () => {
+  const run = syntheticTaskRun();
+  run.info.tasks = {
+    passkey: { description: "p", chance: { exact: 1 / 270000, score: 1 / 270000 } },
+    niah_multivalue: { description: "m", chance: { exact: 1.5e-28, score: 4 / 9e6 } },
+    lm_bpb: { description: "l", chance: null },
+  };
+  const html = renderHtml(run, ASSETS);
+  const results = html.slice(html.indexOf('<section id="results">'), html.indexOf('<section id="failures">'));
+  const chanceOf = (task: string) => {
+    const row = results.split("<tr>").find((r) => r.includes(`<td>${task}</td>`))!;
+    return [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1])[12];
+  };
+  assert.equal(chanceOf("passkey"), "3.7e-6");
+  assert.equal(chanceOf("niah_multivalue"), "1.5e-28 / 4.4e-7");
+  assert.equal(chanceOf("lm_bpb"), "–");
 });
 
 Deno.test("renderHtml of an exact-match run has no mean-score chart and no bits-per-byte section", () => {

@@ -145,4 +145,9 @@ export interface RunInfo {
   /** backend name → availability reason. */
   backends: Record<string, { available: boolean; reason: string }>;
   commit: { sha: string | null; dirty: boolean | null; source: "git" | "flag" | "unknown" };
+  /**
+   * Task name → its description and chance level (`Task.chance`: exact match and mean partial-credit
+   * score of a blind uniform guess; null for tasks without an answer). Absent in runs written before it.
+   */
+  tasks?: Record<string, { description: string; chance: { exact: number; score: number } | null }>;
 }

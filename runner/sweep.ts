@@ -111,7 +111,7 @@ export async function runSweep(cfg: RunConfig, log: Log = console.log): Promise<
   if (cfg.out === null) await pointLatest(id);
   const { store, dropped } = await ResultStore.open(`${dir}/results.jsonl`);
   if (dropped) log(`resume: dropped a torn last line of ${store.path}`);
-  await writeRunInfo(dir, id, now, cfg, backends);
+  await writeRunInfo(dir, id, now, cfg, backends, tasks);
 
   // 3. The plan.
   const plan: PlannedRow[] = [];
@@ -448,6 +448,7 @@ async function writeRunInfo(
   now: Date,
   cfg: RunConfig,
   backends: Map<string, BackendChoice>,
+  tasks: ReadonlyMap<string, Task>,
 ): Promise<void> {
   const devices: string[] = [];
   for (const c of backends.values()) {
@@ -480,6 +481,9 @@ async function writeRunInfo(
       (await listBackends()).map((s) => [s.name, { available: s.available, reason: s.reason }]),
     ),
     commit: await commitInfo(cfg.commit),
+    tasks: Object.fromEntries(
+      [...tasks].map(([name, t]) => [name, { description: t.description, chance: t.chance ?? null }]),
+    ),
   };
   await Deno.writeTextFile(path, JSON.stringify(info, null, 2) + "\n");
 }

@@ -2,6 +2,7 @@
  * Sweep behaviour end to end on the reference backend: the five files, one row per (cell, sample),
  * resume (skip present rows, drop a torn line, every row exactly once after a kill), timeouts.
  */
+import { getTask } from "../tasks/mod.ts";
 import assert from "node:assert/strict";
 import { listBackends } from "../backends/registry.ts";
 import { referenceFactory } from "../backends/reference/mod.ts";
@@ -50,6 +51,8 @@ Deno.test("a sweep writes the five files with one complete row per sample", asyn
   assert.deepEqual(byModel("ramba-tiny"), byModel("mamba2-tiny"));
   const info: RunInfo = JSON.parse(Deno.readTextFileSync(`${dir}/run.json`));
   assert.equal(info.op_support.reference.hsaSelect, true);
+  // run.json records each task's description and chance level, for the report.
+  assert.deepEqual(info.tasks?.passkey.chance, getTask("passkey").chance);
   // run.json records each backend's availability as the registry probes it on this machine.
   for (const b of await listBackends()) assert.equal(info.backends[b.name].available, b.available, b.name);
 });

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { formatLength } from "../reports/format.ts";
+import { formatChance, formatLength } from "../reports/format.ts";
 import { loadResultRows } from "../reports/load.ts";
 import { type ResultRow, type Status, STATUSES } from "../runner/result.ts";
 import { listTasks } from "../tasks/registry.ts";
@@ -29,12 +29,6 @@ export type CardRow = Pick<
 export const LEARNED_LENGTH = 4096;
 
 const USAGE = "Usage: deno run -A tools/card_tasks.ts --model NAME DIR [DIR ...]";
-
-/** A chance level, compactly: two significant digits, in exponent form below 0.001 (e.g. "1.1e-7"). */
-export function formatChance(v: number): string {
-  if (v === 0) return "0";
-  return v >= 1e-3 ? String(Number(v.toPrecision(2))) : v.toExponential(1);
-}
 
 /** What one (task, length) cell holds. */
 interface Cell {

@@ -5,7 +5,8 @@ import { deepStrictEqual, ok, rejects, strictEqual, throws } from "node:assert/s
 import { SCHEMA_VERSION, type Status } from "../runner/result.ts";
 import type { Task, TaskChance } from "../tasks/task.ts";
 import { loadResultRows } from "../reports/load.ts";
-import { cardMain, type CardRow, cardTables, formatChance } from "./card_tasks.ts";
+import { formatChance } from "../reports/format.ts";
+import { cardMain, type CardRow, cardTables } from "./card_tasks.ts";
 
 /** A row of model "m", eval split, ok, exact match as given, score 1 or 0 unless given. */
 function row(task: string, length: number, correct: boolean, more: Partial<CardRow> = {}): CardRow {
