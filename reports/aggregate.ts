@@ -256,6 +256,25 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Rows grouped by variant (task, model, backend, dtype), in that key order (code-unit order of each part);
+ * each group keeps the rows' order.
+ */
+export function rowsByVariant(rows: Iterable<ResultRow>): ResultRow[][] {
+  const byVariant = new Map<string, ResultRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.task, row.model, row.backend, row.dtype]);
+    const list = byVariant.get(key);
+    if (list) list.push(row);
+    else byVariant.set(key, [row]);
+  }
+  const keys = [...byVariant.keys()].sort((a, b) => {
+    const [x, y] = [JSON.parse(a) as string[], JSON.parse(b) as string[]];
+    return x.reduce((order, _, i) => order || compareText(x[i], y[i]), 0);
+  });
+  return keys.map((key) => byVariant.get(key)!);
+}
+
 /** Models whose rows ran untrained (random) weights, sorted. */
 export function untrainedModels(rows: readonly ResultRow[]): string[] {
   return [...new Set(rows.filter((r) => !r.trained).map((r) => r.model))].sort();

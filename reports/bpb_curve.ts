@@ -7,7 +7,7 @@
  */
 
 import type { ResultRow } from "../runner/result.ts";
-import { compareText } from "./aggregate.ts";
+import { rowsByVariant } from "./aggregate.ts";
 import { variantLabel } from "./chart_data.ts";
 import { formatLength } from "./format.ts";
 
@@ -52,20 +52,8 @@ export interface BpbCurve {
  * ```
  */
 export function bpbCurves(rows: readonly ResultRow[], severalTasks: boolean): BpbCurve[] {
-  const byVariant = new Map<string, ResultRow[]>();
-  for (const row of rows) {
-    if (row.status !== "ok" || !row.bpb_buckets || row.bpb_buckets.length === 0) continue;
-    const key = JSON.stringify([row.task, row.model, row.backend, row.dtype]);
-    const list = byVariant.get(key);
-    if (list) list.push(row);
-    else byVariant.set(key, [row]);
-  }
-  const keys = [...byVariant.keys()].sort((a, b) => {
-    const [x, y] = [JSON.parse(a) as string[], JSON.parse(b) as string[]];
-    return x.reduce((order, _, i) => order || compareText(x[i], y[i]), 0);
-  });
-  return keys.map((key) => {
-    const mine = byVariant.get(key)!;
+  const scored = rows.filter((row) => row.status === "ok" && row.bpb_buckets && row.bpb_buckets.length > 0);
+  return rowsByVariant(scored).map((mine) => {
     const { model, backend, dtype, task } = mine[0];
     return { label: variantLabel(mine[0], severalTasks), model, backend, dtype, task, points: pool(mine) };
   });

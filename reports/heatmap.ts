@@ -9,7 +9,7 @@
  */
 
 import { type ResultRow, type Status, STATUSES } from "../runner/result.ts";
-import { aggregate, compareText, likelihoodTasks } from "./aggregate.ts";
+import { aggregate, likelihoodTasks, rowsByVariant } from "./aggregate.ts";
 import { variantLabel } from "./chart_data.ts";
 import { formatLength, statusTally, truncate } from "./format.ts";
 
@@ -73,19 +73,7 @@ export interface Heatmap {
 export function heatmapData(rows: readonly ResultRow[]): Heatmap[] {
   const severalTasks = new Set(rows.map((r) => r.task)).size > 1;
   const likelihood = likelihoodTasks(aggregate(rows));
-  const byVariant = new Map<string, ResultRow[]>();
-  for (const row of rows) {
-    if (likelihood.has(row.task)) continue;
-    const key = JSON.stringify([row.task, row.model, row.backend, row.dtype]);
-    const list = byVariant.get(key);
-    if (list) list.push(row);
-    else byVariant.set(key, [row]);
-  }
-  const keys = [...byVariant.keys()].sort((a, b) => {
-    const [x, y] = [JSON.parse(a) as string[], JSON.parse(b) as string[]];
-    return x.reduce((order, _, i) => order || compareText(x[i], y[i]), 0);
-  });
-  return keys.map((key) => heatmap(byVariant.get(key)!, severalTasks));
+  return rowsByVariant(rows.filter((row) => !likelihood.has(row.task))).map((v) => heatmap(v, severalTasks));
 }
 
 function heatmap(rows: ResultRow[], severalTasks: boolean): Heatmap {
