@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { launchChromium } from "./chromium.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -19,18 +20,7 @@ const width = Number(values.width ?? 1300);
 const maxHeight = values["max-height"] === undefined ? Infinity : Number(values["max-height"]);
 if (!(width > 0) || !(maxHeight > 0)) throw new Error("--width and --max-height must be positive pixels");
 
-const { chromium } = await import("playwright-core");
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width, height: 900 } });
 await page.goto(`file://${await Deno.realPath(positionals[0])}`);
 await page.waitForTimeout(800);

@@ -24,6 +24,7 @@ import {
   TASK_RUN_TASKS,
 } from "../../reports/testdata/synthetic.ts";
 import { renderReport } from "../../reports/render.ts";
+import { CHROMIUM, launchChromium } from "../../tools/chromium.ts";
 
 /** The sections with charts, and the canvases each must hold. */
 const SECTION_CHARTS: Record<string, string[]> = {
@@ -34,7 +35,6 @@ const SECTION_CHARTS: Record<string, string[]> = {
   memory: ["chart-memory-device", "chart-memory-host"],
 };
 
-const CHROMIUM = "/usr/bin/chromium";
 const chromiumMissing = !exists(CHROMIUM);
 if (chromiumMissing) console.log(`Skipping the report browser test: ${CHROMIUM} does not exist`);
 
@@ -120,18 +120,7 @@ async function withReportPage(
   const htmlPath = `${dir}/index.html`;
   console.log(`index.html: ${htmlPath} (${(await Deno.stat(htmlPath)).size} bytes)`);
 
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const blocked: string[] = [];
