@@ -9,12 +9,9 @@ import type { ModelConfig } from "../schema.ts";
 import { free, type ModelCtx } from "./util.ts";
 
 /**
- * Rows a sliding-window ring keeps beyond the window (slack; a rollback restores the whole ring from the
- * checkpoint's copy, `Session.checkpoint`, so it does not depend on these rows).
+ * KV cache of one attention layer: full (grows) or a ring of `window` rows (a rollback restores the ring
+ * from the checkpoint's copy, `Session.checkpoint`).
  */
-export const ROLLBACK_TOKENS = 64;
-
-/** KV cache of one attention layer: full (grows) or a ring of window + ROLLBACK_TOKENS rows. */
 export interface KvCache {
   k: Tensor;
   v: Tensor;
@@ -25,7 +22,7 @@ export interface KvCache {
 /** An empty cache for a layer. Full caches start small and grow with {@link ensureCapacity}. */
 export function kvCache(b: Backend, c: ModelConfig, window: number): KvCache {
   const cols = (c.num_key_value_heads as number) * (c.head_dim as number);
-  const rows = window > 0 ? window + ROLLBACK_TOKENS : 64;
+  const rows = window > 0 ? window : 64;
   return { k: b.zeros([rows, cols]), v: b.zeros([rows, cols]), window };
 }
 
